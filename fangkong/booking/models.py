@@ -1,0 +1,180 @@
+"""Rationed goods, booking rounds with quotas, and residents' bookings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from fangkong.addresses.models import StandardAddress
+from fangkong.orgs.models import Committee, District, Town
+from fangkong.orgs.scoping import ScopedQuerySet
+
+
+class Goods(models.Model):
+    name = models.CharField("物资名称", max_length=64, unique=True)
+    unit = models.CharField("单位", max_length=8, default="个")
+    description = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "物资"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    OPEN = "open", "预约中"
+    CLOSED = "closed", "已截止"
+    ALLOCATED = "allocated", "已分配"
+
+
+class Allocation(models.TextChoices):
+    REGISTRATION_ORDER = "order", "按登记顺序"
+    LOTTERY = "lottery", "超额时摇号"
+
+
+class RoundQuerySet(ScopedQuerySet):
+    town_field = "district__towns"
+    committee_field = "district__committees"
+
+    def open_first(self) -> RoundQuerySet:
+        return self.order_by(
+            models.Case(models.When(status=RoundStatus.OPEN, then=0), default=1), "-opens_at", "-id"
+        )
+
+
+class Round(models.Model):
+    """A booking round (第N轮) of one item, for a whole district."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    goods = models.ForeignKey(Goods, on_delete=models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField("轮次")
+    name = models.CharField("名称", max_length=64)
+    opens_at = models.DateTimeField("开始时间")
+    closes_at = models.DateTimeField("截止时间")
+    status = models.CharField("状态", max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    per_person_limit = models.PositiveSmallIntegerField("每人限购数量", default=5)
+    per_household_limit = models.PositiveSmallIntegerField("每户限约人数", default=5)
+    total_quota = models.PositiveIntegerField("总额度（人份）", null=True, blank=True)
+    total_booked = models.PositiveIntegerField("已预约（人份）", default=0)
+    allocation = models.CharField(
+        "分配方式", max_length=8, choices=Allocation.choices, default=Allocation.REGISTRATION_ORDER
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约轮次"
+        constraints = [
+            models.UniqueConstraint(fields=["district", "goods", "number"], name="round_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(total_quota__isnull=True) | models.Q(total_booked__lte=models.F("total_quota")),
+                name="round_total_not_oversold",
+            ),
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="round_window_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open_at(self, when: object = None) -> bool:
+        now = when or timezone.now()
+        return self.status == RoundStatus.OPEN and self.opens_at <= now < self.closes_at  # type: ignore[operator]
+
+
+class RoundUnit(models.Model):
+    """One desk's queue in a round: a committee's, or a town's "address unresolved" queue.
+
+    ``booked`` is the registration counter (a booking's queue number is the value it took);
+    ``quota`` caps it for registration-order rounds. Updated with a conditional UPDATE so two
+    concurrent bookings can never take the last place twice.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="units")
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quota = models.PositiveIntegerField("额度（人份）", null=True, blank=True)
+    booked = models.PositiveIntegerField("已预约", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "轮次额度"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "committee"], name="roundunit_unique_committee"),
+            models.UniqueConstraint(
+                fields=["round", "town"], condition=models.Q(committee__isnull=True), name="roundunit_unique_town_queue"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quota__isnull=True) | models.Q(booked__lte=models.F("quota")),
+                name="roundunit_not_oversold",
+            ),
+        ]
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", "居民身份证"
+    PASSPORT = "passport", "护照"
+    HK_MO_PERMIT = "hkmo_permit", "港澳居民来往内地通行证"
+    TW_PERMIT = "tw_permit", "台湾居民来往大陆通行证"
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "不通过"
+    ON_HOLD = "on_hold", "待定"
+
+
+class BookingSource(models.TextChoices):
+    WEB = "web", "网页"
+    API = "api", "接口"
+    DESK = "desk", "窗口代录"
+
+
+class BookingQuerySet(ScopedQuerySet):
+    pass
+
+
+class Booking(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="bookings")
+    booking_no = models.CharField("预约编号", max_length=32, unique=True)
+    seq = models.PositiveIntegerField("排队序号")
+    unit = models.ForeignKey(RoundUnit, on_delete=models.PROTECT, related_name="bookings")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("姓名", max_length=32)
+    id_type = models.CharField("证件类型", max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField("证件号码", max_length=32)
+    phone = models.CharField("手机号", max_length=20)
+    address = models.ForeignKey(StandardAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address_text = models.CharField("地址", max_length=200)
+    compound = models.CharField("小区", max_length=64, blank=True)
+    household_size = models.PositiveSmallIntegerField("家庭人数", default=1)
+    quantity = models.PositiveSmallIntegerField("数量", default=1)
+    proxy_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name="代约人"
+    )
+    status = models.CharField("状态", max_length=12, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    source = models.CharField("来源", max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
+    consent_at = models.DateTimeField("同意隐私声明时间")
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "id_type", "id_number"], name="booking_one_per_person_per_round"),
+        ]
+        indexes = [
+            models.Index(fields=["committee", "round", "seq"]),
+            models.Index(fields=["town", "round", "status"]),
+            models.Index(fields=["id_number", "phone"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.booking_no

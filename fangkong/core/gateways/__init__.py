@@ -1,0 +1,68 @@
+"""SMS gateways. Each takes a message and returns the provider's message id.
+
+``TransientError`` means "try again later" (network, throttling); ``PermanentError`` means the
+message can never be delivered (bad number, rejected template).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ..messaging import render_message
+from ..models import DeliveredMessage, OutboundMessage
+
+logger = logging.getLogger("fangkong.sms")
+
+
+class TransientError(Exception):
+    pass
+
+
+class PermanentError(Exception):
+    pass
+
+
+class SmsGateway(Protocol):
+    def send(self, message: OutboundMessage) -> str: ...
+
+
+class OutboxGateway:
+    """Demo default: "delivers" into the DeliveredMessage table, de-duplicated by key."""
+
+    def send(self, message: OutboundMessage) -> str:
+        body = render_message(message.template, message.variables)
+        try:
+            with transaction.atomic():
+                delivered = DeliveredMessage.objects.create(
+                    idempotency_key=message.idempotency_key,
+                    channel=message.channel,
+                    recipient=message.recipient,
+                    body=body,
+                )
+        except IntegrityError:
+            delivered = DeliveredMessage.objects.get(idempotency_key=message.idempotency_key)
+        return f"outbox-{delivered.pk}"
+
+
+class ConsoleGateway:
+    def send(self, message: OutboundMessage) -> str:
+        body = render_message(message.template, message.variables)
+        logger.info("SMS to %s [%s]: %s", message.recipient, message.idempotency_key, body)
+        return f"console-{message.pk}"
+
+
+def get_gateway(name: str | None = None) -> SmsGateway:
+    name = name or settings.SMS_BACKEND
+    if name == "outbox":
+        return OutboxGateway()
+    if name == "console":
+        return ConsoleGateway()
+    if name == "aliyun":
+        from .aliyun import AliyunSmsGateway
+
+        return AliyunSmsGateway.from_settings()
+    raise ValueError(f"unknown SMS_BACKEND {name!r}")

@@ -1,0 +1,101 @@
+"""Cross-cutting records: the audit log and the outbox of messages to send."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where. Written by services, never edited."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("操作人", max_length=64, blank=True)
+    action = models.CharField("操作", max_length=48, db_index=True)
+    object_type = models.CharField("对象类型", max_length=48, blank=True)
+    object_id = models.CharField("对象", max_length=64, blank=True)
+    # Where the object sits in the org tree, so audit pages can be scoped like everything else.
+    district_id = models.BigIntegerField(null=True, blank=True)
+    town_id = models.BigIntegerField(null=True, blank=True)
+    committee_id = models.BigIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "短信"
+    EMAIL = "email", "邮件"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    SUPPRESSED = "suppressed", "超出频率限制未发送"
+
+
+class OutboundMessage(models.Model):
+    """A message to a person, written in the same transaction as the event that causes it.
+
+    The worker delivers it through the configured gateway with retries; ``idempotency_key`` is
+    passed to the gateway so a retry after a crash cannot deliver it twice.
+    """
+
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS)
+    recipient = models.CharField("接收人", max_length=254)
+    template = models.CharField("模板", max_length=48)
+    variables = models.JSONField(default=dict)
+    rendered = models.TextField("内容", blank=True)
+    idempotency_key = models.CharField(max_length=96, unique=True)
+    status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待发消息"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["recipient", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.template}→{self.recipient}"
+
+
+class DeliveredMessage(models.Model):
+    """What the built-in "outbox" SMS gateway delivered: the demo's stand-in for a provider.
+
+    Unique on the idempotency key, as a real provider's de-duplication would be; the page
+    /dev/outbox/ lists these so a newcomer can read the SMS that "went out".
+    """
+
+    idempotency_key = models.CharField(max_length=96, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS)
+    recipient = models.CharField(max_length=254)
+    body = models.TextField()
+    delivered_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已投递消息（演示网关）"
+        ordering = ["-delivered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.body[:30]}"
