@@ -10,3 +10,7 @@ api = NinjaAPI(
     description="居民预约、地址检索与预约查询接口。所有错误信息为中文。",
     urls_namespace="api",
 )
+
+from fangkong.addresses.api import router as addresses_router  # noqa: E402
+
+api.add_router("/addresses", addresses_router)
