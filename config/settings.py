@@ -47,6 +47,7 @@ def envlist(name: str, default: str = "") -> list[str]:
 PRODUCTION = envbool("FANGKONG_PRODUCTION", False)
 DEBUG = envbool("DEBUG", not PRODUCTION)
 VAR_DIR = Path(env("FANGKONG_VAR_DIR", str(BASE_DIR / "var")))
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # SQLite file and collected static
 
 if PRODUCTION:
     SECRET_KEY = env("SECRET_KEY")

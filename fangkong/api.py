@@ -1,8 +1,17 @@
-"""The JSON API (/api/v1/), shared by the mobile page and a future WeChat mini-program."""
+"""The JSON API (/api/v1/), shared by the mobile page and a future WeChat mini-program.
+
+Errors are always ``{"errors": {"field": ["中文说明", ...]}}``; the OpenAPI document is served
+at /api/v1/openapi.json and browsable at /api/v1/docs (self-hosted Swagger UI).
+"""
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from fangkong.addresses.api import router as addresses_router
+from fangkong.booking.api import router as booking_router
 
 api = NinjaAPI(
     title="Fangkong 防控 API",
@@ -11,6 +20,29 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-from fangkong.addresses.api import router as addresses_router  # noqa: E402
+_TYPE_MESSAGES = {
+    "missing": "缺少此项。",
+    "string_type": "应为文本。",
+    "int_type": "应为整数。",
+    "int_parsing": "应为整数。",
+    "bool_type": "应为是或否（true/false）。",
+    "bool_parsing": "应为是或否（true/false）。",
+    "list_type": "应为列表。",
+    "model_attributes_type": "应为对象。",
+    "dict_type": "应为对象。",
+    "json_invalid": "请求内容不是有效的 JSON。",
+}
+
+
+@api.exception_handler(ValidationError)
+def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
+        field = loc[0] if loc else "__all__"
+        errors.setdefault(field, []).append(_TYPE_MESSAGES.get(error.get("type", ""), "格式不正确。"))
+    return api.create_response(request, {"errors": errors}, status=422)
+
 
 api.add_router("/addresses", addresses_router)
+api.add_router("", booking_router)

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import desk_views
+
 app_name = "desk"
+
+urlpatterns = [
+    path("", desk_views.home, name="home"),
+    path("rounds/<int:round_id>/", desk_views.round_overview, name="round"),
+    path("rounds/<int:round_id>/committees/<int:committee_id>/", desk_views.committee_bookings, name="committee"),
+    path("bookings/<int:pk>/", desk_views.booking_detail, name="booking"),
+    path("audit/", desk_views.audit_log_page, name="audit"),
+]

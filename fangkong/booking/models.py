@@ -174,7 +174,24 @@ class Booking(models.Model):
             models.Index(fields=["committee", "round", "seq"]),
             models.Index(fields=["town", "round", "status"]),
             models.Index(fields=["id_number", "phone"]),
+            models.Index(fields=["round", "address"]),
         ]
 
     def __str__(self) -> str:
         return self.booking_no
+
+
+class LookupCode(models.Model):
+    """A one-time code sent by SMS so a resident can look up their bookings (ID + phone + code)."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    id_number = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "查询验证码"

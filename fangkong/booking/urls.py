@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("r/<int:round_id>/", views.book, name="book"),
+    path("r/<int:round_id>/qr.svg", views.round_qr, name="qr"),
+    path("r/<int:round_id>/poster/", views.round_poster, name="poster"),
+    path("done/<str:token>/", views.done, name="done"),
+    path("addresses/suggest/", views.address_suggest, name="address_suggest"),
+    path("lookup/", views.lookup, name="lookup"),
+]

@@ -1,0 +1,137 @@
+"""Staff desk: round overview by level, the committee's booking list, the audited record view."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from fangkong.core.models import AuditEvent
+from fangkong.orgs.models import Committee, Town
+from fangkong.orgs.scoping import scope_of
+
+from . import queries
+from .models import BookingStatus
+from .services import booking_reveal
+
+PAGE_SIZE = 50
+
+
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    rounds = list(queries.rounds_for_staff(request.user)[:20])
+    if len(rounds) >= 1 and rounds[0].status == "open" and not request.GET.get("all"):
+        return redirect("desk:round", round_id=rounds[0].pk)
+    return render(request, "desk/home.html", {"rounds": rounds, "scope": scope_of(request.user)})
+
+
+def _round_or_404(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+    round_ = queries.rounds_for_staff(request.user).filter(pk=round_id).first()
+    if round_ is None:
+        raise Http404("没有找到该轮次")
+    return round_
+
+
+@login_required
+def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Committee workers get their list; towns see their committees; the district sees towns."""
+    round_ = _round_or_404(request, round_id)
+    scope = scope_of(request.user)
+    if scope.level == "committee":
+        return _booking_list(request, round_, committee=None)
+    if scope.level == "town":
+        rows = queries.committee_counts(request.user, round_)
+        return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": request.user.town, "scope": scope})
+    if scope.level == "district":
+        town_id = request.GET.get("town")
+        if town_id and town_id.isdigit():
+            town = Town.objects.filter(pk=int(town_id), district_id=scope.district_id).first()
+            if town is None:
+                raise Http404("没有找到该街镇")
+            rows = queries.committee_counts(request.user, round_, town_id=town.pk)
+            return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": town, "scope": scope})
+        rows = queries.town_counts(request.user, round_)
+        totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", *queries.STATUS_COUNTS)}
+        return render(request, "desk/round_district.html", {"round": round_, "rows": rows, "totals": totals})
+    raise Http404("您的账号没有可查看的范围")
+
+
+@login_required
+def committee_bookings(request: HttpRequest, round_id: int, committee_id: int) -> HttpResponse:
+    """A town or district officer drilling into one committee's list (committee_id 0: unresolved)."""
+    round_ = _round_or_404(request, round_id)
+    scope = scope_of(request.user)
+    if committee_id == 0:
+        return _booking_list(request, round_, committee=None, unresolved=True)
+    committees = Committee.objects.select_related("town")
+    if scope.level == "town":
+        committees = committees.filter(town_id=scope.town_id)
+    elif scope.level == "district":
+        committees = committees.filter(district_id=scope.district_id)
+    elif scope.level == "committee":
+        committees = committees.filter(pk=scope.committee_id)
+    else:
+        committees = committees.none()
+    committee = committees.filter(pk=committee_id).first()
+    if committee is None:
+        raise Http404("没有找到该居委会")
+    return _booking_list(request, round_, committee=committee)
+
+
+def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, unresolved: bool = False) -> HttpResponse:  # type: ignore[no-untyped-def]
+    status = request.GET.get("status", "")
+    if status not in BookingStatus.values:
+        status = ""
+    compound = request.GET.get("compound", "")
+    search = request.GET.get("q", "")[:40]
+    qs = queries.bookings_for_desk(
+        request.user, round_, status=status, compound=compound, search=search,
+        committee_id=committee.pk if committee else None,
+    )
+    if unresolved:
+        qs = qs.filter(committee__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "desk/booking_list.html",
+        {
+            "round": round_,
+            "committee": committee or (request.user.committee if scope_of(request.user).level == "committee" else None),
+            "unresolved": unresolved,
+            "page": page,
+            "status": status,
+            "compound": compound,
+            "q": search,
+            "statuses": BookingStatus.choices,
+            "compounds": queries.compounds_for_desk(request.user, round_) if not unresolved else [],
+        },
+    )
+
+
+@login_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = queries.booking_for_staff(request.user, pk)
+    if booking is None:
+        raise Http404("没有找到该预约")
+    unmasked = booking_reveal(actor=request.user, booking=booking, request=request)
+    return render(request, "desk/booking_detail.html", {"b": booking, "unmasked": unmasked})
+
+
+@login_required
+@permission_required("orgs.view_audit_log", raise_exception=True)
+def audit_log_page(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    events = AuditEvent.objects.select_related("actor")
+    if scope.level == "district":
+        events = events.filter(district_id=scope.district_id) | events.filter(district_id__isnull=True)
+    else:
+        events = events.none()
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events.order_by("-at", "-id"), 100).get_page(request.GET.get("page"))
+    actions = AuditEvent.objects.values_list("action", flat=True).distinct().order_by("action")
+    return render(request, "desk/audit_log.html", {"page": page, "action": action, "actions": actions})

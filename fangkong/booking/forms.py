@@ -1,0 +1,163 @@
+"""The booking form, shared by the resident page and the JSON API (same rules, same messages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from fangkong.addresses.models import StandardAddress
+from fangkong.orgs.models import Town
+
+from .identity import validate_id_number, validate_mobile, validate_person_name
+from .models import IdType
+
+MAX_MEMBERS = 5
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    id_type: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class BookingData:
+    applicant: Person
+    phone: str
+    address: StandardAddress | None
+    address_text: str
+    town: Town
+    household_size: int
+    members: tuple[Person, ...] = ()
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=60, required=False)
+    id_type = forms.ChoiceField(label="证件类型", choices=IdType.choices, initial=IdType.RESIDENT_ID, required=False)
+    id_number = forms.CharField(label="证件号码", max_length=40, required=False)
+
+    def clean_name(self) -> str:
+        return validate_person_name(self.cleaned_data.get("name", ""))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        id_type = data.get("id_type") or IdType.RESIDENT_ID
+        data["id_type"] = id_type
+        try:
+            data["id_number"] = validate_id_number(id_type, self.cleaned_data.get("id_number", ""))
+        except ValidationError as exc:
+            self.add_error("id_number", exc)
+        return data
+
+    def person(self) -> Person:
+        return Person(self.cleaned_data["name"], self.cleaned_data["id_type"], self.cleaned_data["id_number"])
+
+
+class MemberForm(PersonForm):
+    """A household member booked by proxy; an entirely empty row is ignored."""
+
+    def is_blank(self) -> bool:
+        return not any((self.data.get(self.add_prefix(f)) or "").strip() for f in ("name", "id_number"))
+
+
+class BookingForm(PersonForm):
+    phone = forms.CharField(label="手机号码", max_length=32, required=False)
+    address_id = forms.CharField(label="居住地址", max_length=32, required=False, widget=forms.HiddenInput)
+    address_text = forms.CharField(label="居住地址（未找到时手动填写）", max_length=200, required=False)
+    town_code = forms.CharField(label="所在街镇", max_length=16, required=False)
+    household_size = forms.IntegerField(
+        label="家庭人数",
+        min_value=1,
+        max_value=20,
+        initial=1,
+        error_messages={
+            "required": "请填写家庭人数。",
+            "invalid": "家庭人数应为数字。",
+            "min_value": "家庭人数至少为1人。",
+            "max_value": "家庭人数不能超过20人。",
+        },
+    )
+    consent = forms.BooleanField(
+        label="我已阅读并同意隐私声明",
+        error_messages={"required": "请阅读并勾选同意隐私声明后再提交。"},
+    )
+
+    def clean_phone(self) -> str:
+        return validate_mobile(self.cleaned_data.get("phone", ""))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        address_id = (data.get("address_id") or "").strip()
+        address_text = " ".join((data.get("address_text") or "").split())
+        data["address"] = None
+        if address_id:
+            address = (
+                StandardAddress.objects.select_related("town", "committee").filter(address_id=address_id).first()
+            )
+            if address is None:
+                self.add_error("address_id", "所选地址不存在，请重新搜索选择。")
+                return data
+            data["address"] = address
+            data["town"] = address.town
+            data["address_text"] = address.label
+            return data
+        if not address_text:
+            self.add_error("address_id", "请搜索并选择居住地址；找不到时请手动填写。")
+            return data
+        if len(address_text) < 4:
+            self.add_error("address_text", "地址太短，请写明路名、弄号、门牌号和室号。")
+            return data
+        data["address_text"] = address_text
+        town = self._town_for_text(address_text, (data.get("town_code") or "").strip())
+        if town is None:
+            self.add_error("town_code", "无法从地址判断所在街镇，请选择所在街镇。")
+            return data
+        data["town"] = town
+        return data
+
+    def _town_for_text(self, text: str, town_code: str) -> Town | None:
+        if town_code:
+            town = Town.objects.filter(code=town_code).first()
+            if town is None:
+                self.add_error("town_code", "所选街镇不存在。")
+            return town
+        named = [t for t in Town.objects.only("id", "name", "code", "district_id") if t.name in text]
+        return named[0] if len(named) == 1 else None
+
+    def booking_data(self, members: list[Person]) -> BookingData:
+        d = self.cleaned_data
+        return BookingData(
+            applicant=self.person(),
+            phone=d["phone"],
+            address=d["address"],
+            address_text=d["address_text"],
+            town=d["town"],
+            household_size=d["household_size"],
+            members=tuple(members),
+        )
+
+
+def validate_members(forms_: list[MemberForm], applicant_id: str | None) -> tuple[list[Person], dict[str, list[str]]]:
+    """Validate proxy rows; errors are keyed ``members`` with the row number in the message."""
+    people: list[Person] = []
+    errors: list[str] = []
+    seen = {applicant_id} if applicant_id else set()
+    for index, form in enumerate(forms_, start=1):
+        if form.is_blank():
+            continue
+        if not form.is_valid():
+            for field_errors in form.errors.values():
+                errors.extend(f"第{index}位家庭成员：{message}" for message in field_errors)
+            continue
+        person = form.person()
+        if person.id_number in seen:
+            errors.append(f"第{index}位家庭成员：证件号码与其他人重复。")
+            continue
+        seen.add(person.id_number)
+        people.append(person)
+    if len(people) > MAX_MEMBERS:
+        errors.append(f"一次最多为{MAX_MEMBERS}位家庭成员代约。")
+    return people, ({"members": errors} if errors else {})

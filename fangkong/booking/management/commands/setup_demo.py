@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from fangkong.booking.demo import DEMO_PASSWORD, setup_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo: Pudong org tree, addresses of four towns, staff accounts, rounds, bookings."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--bookings", type=int, default=300)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = setup_demo(bookings=options["bookings"], log=self.stdout.write)
+        port = settings.SITE_URL
+        self.stdout.write("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        for account, user in accounts:
+            self.stdout.write(f"  {account.username:<10} {user.get_role_display():<8} {user.org_label}")
+        self.stdout.write(f"\n居民预约页：{port}/    工作台：{port}/desk/    短信发件箱：{port}/dev/outbox/")

@@ -1,0 +1,120 @@
+"""Reads of the booking domain, always scoped to the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from fangkong.orgs.models import Committee, Town
+from fangkong.orgs.scoping import scope_of
+
+from .models import Booking, BookingStatus, Round, RoundStatus
+
+
+def rounds_public() -> QuerySet[Round]:
+    """Rounds a resident can see: open ones first, then the most recent others (not drafts)."""
+    return Round.objects.exclude(status=RoundStatus.DRAFT).select_related("goods").open_first()
+
+
+def rounds_for_staff(user: Any) -> QuerySet[Round]:
+    return Round.objects.visible_to(user).select_related("goods").open_first()
+
+
+def bookings_for_desk(
+    user: Any, round_: Round, *, status: str = "", compound: str = "", search: str = "", committee_id: int | None = None
+) -> QuerySet[Booking]:
+    """The desk list in registration order. ``search`` matches booking number, name or the
+    last digits of phone/ID, so a worker can find a caller without seeing full numbers."""
+    qs = Booking.objects.visible_to(user).filter(round=round_).select_related("committee", "town")
+    if committee_id is not None:
+        qs = qs.filter(committee_id=committee_id)
+    if status:
+        qs = qs.filter(status=status)
+    if compound:
+        qs = qs.filter(compound=compound)
+    search = search.strip()
+    if search:
+        condition = Q(booking_no__icontains=search) | Q(name__startswith=search)
+        if search.isdigit() and 4 <= len(search) <= 6:
+            condition |= Q(phone__endswith=search) | Q(id_number__endswith=search)
+        qs = qs.filter(condition)
+    return qs.order_by("committee_id", "seq")
+
+
+def booking_for_staff(user: Any, pk: int) -> Booking | None:
+    return (
+        Booking.objects.visible_to(user)
+        .select_related("round", "round__goods", "committee", "town", "address", "proxy_of")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def compounds_for_desk(user: Any, round_: Round) -> list[str]:
+    return list(
+        Booking.objects.visible_to(user)
+        .filter(round=round_)
+        .exclude(compound="")
+        .values_list("compound", flat=True)
+        .distinct()
+        .order_by("compound")
+    )
+
+
+STATUS_COUNTS = {
+    f"n_{status.value}": Count("id", filter=Q(status=status.value)) for status in BookingStatus
+}
+
+
+def committee_counts(user: Any, round_: Round, *, town_id: int | None = None) -> list[dict[str, Any]]:
+    """Per-committee counts for a town or district officer (committees in scope only)."""
+    scope = scope_of(user)
+    bookings = Booking.objects.visible_to(user).filter(round=round_)
+    committees = Committee.objects.select_related("town")
+    if scope.level == "town":
+        committees = committees.filter(town_id=scope.town_id)
+    elif scope.level == "district":
+        committees = committees.filter(district_id=scope.district_id)
+    else:
+        committees = committees.filter(pk=scope.committee_id) if scope.committee_id else committees.none()
+    if town_id is not None:
+        committees = committees.filter(town_id=town_id)
+        bookings = bookings.filter(town_id=town_id)
+    counts = {
+        row["committee_id"]: row
+        for row in bookings.values("committee_id").annotate(total=Count("id"), **STATUS_COUNTS)
+    }
+    rows = []
+    for committee in committees.order_by("code"):
+        c = counts.get(committee.pk, {})
+        rows.append({"committee": committee, "total": c.get("total", 0), **{k: c.get(k, 0) for k in STATUS_COUNTS}})
+    unresolved = counts.get(None)
+    if unresolved:
+        rows.insert(0, {"committee": None, "total": unresolved["total"], **{k: unresolved[k] for k in STATUS_COUNTS}})
+    return rows
+
+
+def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
+    scope = scope_of(user)
+    if scope.level != "district":
+        return []
+    counts = {
+        row["town_id"]: row
+        for row in Booking.objects.visible_to(user)
+        .filter(round=round_)
+        .values("town_id")
+        .annotate(total=Count("id"), unresolved=Count("id", filter=Q(committee__isnull=True)), **STATUS_COUNTS)
+    }
+    rows = []
+    for town in Town.objects.filter(district_id=scope.district_id).order_by("code"):
+        c = counts.get(town.pk, {})
+        rows.append(
+            {
+                "town": town,
+                "total": c.get("total", 0),
+                "unresolved": c.get("unresolved", 0),
+                **{k: c.get(k, 0) for k in STATUS_COUNTS},
+            }
+        )
+    return rows

@@ -1,0 +1,331 @@
+"""Writes of the booking domain: rounds and residents' bookings.
+
+``booking_create`` is the hot path of the resident page. Its order of statements is chosen for
+concurrency: the committee's queue counter is taken with one conditional UPDATE (which also
+enforces the committee quota), the booking INSERT relies on the unique constraint for "one per
+person per round", and the round-wide quota UPDATE comes last so its row lock is held briefly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from fangkong.core.audit import audit_log
+from fangkong.core.messaging import queue_sms
+from fangkong.orgs.models import Committee, District, Role
+
+from .forms import BookingData, Person
+from .models import Allocation, Booking, BookingSource, Goods, Round, RoundStatus, RoundUnit
+
+
+class BookingError(Exception):
+    """A booking that cannot be made; ``message`` is shown to the resident as is."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str = "__all__") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class RoundNotOpen(BookingError):
+    code = "round_not_open"
+
+
+class QuotaExhausted(BookingError):
+    code = "quota_exhausted"
+
+
+class HouseholdLimit(BookingError):
+    code = "household_limit"
+
+
+class MemberAlreadyBooked(BookingError):
+    code = "member_already_booked"
+
+
+class DuplicateBooking(BookingError):
+    code = "duplicate"
+
+    def __init__(self, existing: Booking) -> None:
+        super().__init__(f"该证件本轮已预约，预约编号 {existing.booking_no}。", field="id_number")
+        self.existing = existing
+
+
+@dataclass
+class BookingOutcome:
+    booking: Booking
+    members: list[Booking] = field(default_factory=list)
+
+
+def _take_place(round_: Round, *, committee_id: int | None, town_id: int) -> tuple[int, int]:
+    """Increment the desk's counter if its quota allows; return (unit id, queue number)."""
+    enforce = round_.allocation == Allocation.REGISTRATION_ORDER
+    quota_sql = "AND (quota IS NULL OR booked < quota)" if enforce else ""
+    if committee_id is not None:
+        where, params = "round_id = %s AND committee_id = %s", [round_.pk, committee_id]
+    else:
+        where, params = "round_id = %s AND town_id = %s AND committee_id IS NULL", [round_.pk, town_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE booking_roundunit SET booked = booked + 1 WHERE {where} {quota_sql} RETURNING id, booked",  # noqa: S608
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        exists = RoundUnit.objects.filter(round=round_, town_id=town_id, committee_id=committee_id).exists()
+        if exists:
+            raise QuotaExhausted("您所在居委会本轮额度已约满，请关注下一轮预约。")
+        RoundUnit.objects.create(round=round_, town_id=town_id, committee_id=committee_id)
+        return _take_place(round_, committee_id=committee_id, town_id=town_id)
+    return int(row[0]), int(row[1])
+
+
+def _take_round_quota(round_: Round, count: int) -> None:
+    if round_.total_quota is None or round_.allocation != Allocation.REGISTRATION_ORDER:
+        return
+    taken = Round.objects.filter(pk=round_.pk, total_booked__lte=F("total_quota") - count).update(
+        total_booked=F("total_booked") + count
+    )
+    if not taken:
+        raise QuotaExhausted("本轮预约额度已全部约满，请关注下一轮预约。")
+
+
+def booking_create(
+    *,
+    round_: Round,
+    data: BookingData,
+    source: str = BookingSource.WEB,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> BookingOutcome:
+    """Book ``data.applicant`` (and proxy members) into ``round_``; queue the SMS.
+
+    Raises ``DuplicateBooking`` when the applicant already holds a booking in this round (a
+    repeated submit), and other ``BookingError``s with a message for the resident.
+    """
+    now = now or timezone.now()
+    if not round_.is_open_at(now):
+        if round_.status == RoundStatus.OPEN and now < round_.opens_at:
+            raise RoundNotOpen(f"{round_.name}尚未开始，开始时间 {timezone.localtime(round_.opens_at):%m月%d日 %H:%M}。")
+        raise RoundNotOpen(f"{round_.name}已停止预约。")
+    people = [data.applicant, *data.members]
+    address = data.address
+    committee_id = address.committee_id if address else None
+    try:
+        with transaction.atomic():
+            if address is not None and round_.per_household_limit:
+                already = Booking.objects.filter(round=round_, address=address).count()
+                if already + len(people) > round_.per_household_limit:
+                    raise HouseholdLimit(
+                        f"同一户本轮最多预约{round_.per_household_limit}人，该地址已有{already}人预约。",
+                        field="address_id",
+                    )
+            created: list[Booking] = []
+            for person in people:
+                unit_id, seq = _take_place(round_, committee_id=committee_id, town_id=data.town.pk)
+                created.append(
+                    _insert_booking(
+                        round_=round_,
+                        person=person,
+                        data=data,
+                        unit_id=unit_id,
+                        seq=seq,
+                        source=source,
+                        proxy_of=created[0] if created else None,
+                        now=now,
+                    )
+                )
+            _take_round_quota(round_, len(people))
+            lead = created[0]
+            _queue_confirmation(lead, round_, data)
+            if source == BookingSource.DESK and actor is not None:
+                for booking in created:
+                    audit_log(
+                        actor=actor,
+                        action="booking.desk_create",
+                        object_type="booking",
+                        object_id=booking.booking_no,
+                        district_id=booking.district_id,
+                        town_id=booking.town_id,
+                        committee_id=booking.committee_id,
+                        request=request,
+                    )
+    except IntegrityError:
+        existing = _existing_booking(round_, data.applicant)
+        if existing is not None:
+            raise DuplicateBooking(existing) from None
+        for index, member in enumerate(data.members, start=1):
+            if _existing_booking(round_, member) is not None:
+                raise MemberAlreadyBooked(f"第{index}位家庭成员本轮已预约，请勿重复代约。", field="members") from None
+        raise
+    return BookingOutcome(booking=created[0], members=created[1:])
+
+
+def _insert_booking(
+    *,
+    round_: Round,
+    person: Person,
+    data: BookingData,
+    unit_id: int,
+    seq: int,
+    source: str,
+    proxy_of: Booking | None,
+    now: datetime,
+) -> Booking:
+    address = data.address
+    committee = address.committee if address else None
+    unit_code = committee.code if committee else f"{data.town.code}X"
+    return Booking.objects.create(
+        round=round_,
+        booking_no=f"B{round_.pk}-{unit_code}-{seq:05d}",
+        seq=seq,
+        unit_id=unit_id,
+        district_id=data.town.district_id,
+        town_id=data.town.pk,
+        committee=committee,
+        name=person.name,
+        id_type=person.id_type,
+        id_number=person.id_number,
+        phone=data.phone,
+        address=address,
+        address_text=data.address_text,
+        compound=address.compound if address else "",
+        household_size=data.household_size,
+        quantity=round_.per_person_limit,
+        proxy_of=proxy_of,
+        source=source,
+        consent_at=now,
+        created_at=now,
+    )
+
+
+def _queue_confirmation(lead: Booking, round_: Round, data: BookingData) -> None:
+    names = "、".join(p.name for p in (data.applicant, *data.members))
+    if lead.committee is not None:
+        queue_sms(
+            phone=data.phone,
+            template="booking_created",
+            variables={
+                "name": names,
+                "round": round_.name,
+                "booking_no": lead.booking_no,
+                "queue_position": lead.seq,
+                "committee": lead.committee.name,
+            },
+            key=f"booking_created:{lead.booking_no}",
+        )
+    else:
+        queue_sms(
+            phone=data.phone,
+            template="booking_unresolved",
+            variables={"name": names, "round": round_.name, "booking_no": lead.booking_no, "town": data.town.name},
+            key=f"booking_created:{lead.booking_no}",
+        )
+
+
+def _existing_booking(round_: Round, person: Person) -> Booking | None:
+    return Booking.objects.filter(round=round_, id_type=person.id_type, id_number=person.id_number).first()
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor: Any,
+    district: District,
+    goods: Goods,
+    number: int,
+    opens_at: datetime,
+    closes_at: datetime,
+    per_person_limit: int = 5,
+    per_household_limit: int = 5,
+    total_quota: int | None = None,
+    committee_quota: int | None = None,
+    allocation: str = Allocation.REGISTRATION_ORDER,
+    name: str = "",
+    status: str = RoundStatus.DRAFT,
+) -> Round:
+    """Create a round with one queue per committee (and one "unresolved" queue per town)."""
+    if actor is None or actor.role not in (Role.DISTRICT_OFFICER, Role.TOWN_OFFICER, Role.SYSTEM_ADMIN) or not actor.has_perm(
+        "orgs.manage_rounds"
+    ):
+        raise PermissionError("只有区级或街镇工作人员可以创建预约轮次。")
+    round_ = Round.objects.create(
+        district=district,
+        goods=goods,
+        number=number,
+        name=name or f"{goods.name} · 第{_cn_number(number)}轮",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        per_person_limit=per_person_limit,
+        per_household_limit=per_household_limit,
+        total_quota=total_quota,
+        allocation=allocation,
+        status=status,
+        created_by=actor,
+    )
+    committees = Committee.objects.filter(district=district).values_list("pk", "town_id")
+    RoundUnit.objects.bulk_create(
+        [RoundUnit(round=round_, committee_id=c, town_id=t, quota=committee_quota) for c, t in committees]
+        + [RoundUnit(round=round_, town_id=t) for t in district.towns.values_list("pk", flat=True)]
+    )
+    audit_log(
+        actor=actor,
+        action="round.create",
+        object_type="round",
+        object_id=round_.pk,
+        district_id=district.pk,
+        detail={"name": round_.name, "status": status},
+    )
+    return round_
+
+
+def round_set_status(*, actor: Any, round_: Round, status: str) -> Round:
+    if not actor.has_perm("orgs.manage_rounds"):
+        raise PermissionError("没有管理预约轮次的权限。")
+    Round.objects.filter(pk=round_.pk).update(status=status)
+    round_.status = status
+    audit_log(
+        actor=actor, action="round.status", object_type="round", object_id=round_.pk, district_id=round_.district_id,
+        detail={"status": status},
+    )
+    return round_
+
+
+def _cn_number(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    return str(n)
+
+
+
+
+def booking_reveal(*, actor: Any, booking: Booking, request: HttpRequest | None = None) -> bool:
+    """Record that ``actor`` opened the unmasked record; return whether they may see it."""
+    allowed = bool(actor.has_perm("orgs.unmask_personal_data"))
+    audit_log(
+        actor=actor,
+        action="booking.unmask" if allowed else "booking.view_masked",
+        object_type="booking",
+        object_id=booking.booking_no,
+        district_id=booking.district_id,
+        town_id=booking.town_id,
+        committee_id=booking.committee_id,
+        request=request,
+        detail={"fields": ["name", "id_number", "phone", "address"]} if allowed else {},
+    )
+    return allowed

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import itertools
+
+from stdnum.cn import ric
+
+_counter = itertools.count(1)
+
+
+def resident_id(year: int = 1985) -> str:
+    """A fresh valid Pudong ID number for each call."""
+    n = next(_counter)
+    body = f"310115{year}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def payload(address, **overrides):  # type: ignore[no-untyped-def]
+    data = {
+        "name": "王小明",
+        "id_type": "resident_id",
+        "id_number": resident_id(),
+        "phone": "13812345678",
+        "address_id": address.address_id if address else None,
+        "household_size": 3,
+        "consent": True,
+    }
+    data.update(overrides)
+    return data
