@@ -1,0 +1,112 @@
+"""Under concurrency on PostgreSQL: one booking per ID, and quotas never oversold.
+
+Threads each use their own database connection, so these run against committed data
+(``transactional_db``) and only on PostgreSQL, where rows are locked, not whole files.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from fangkong.booking.forms import BookingData, Person
+from fangkong.booking.models import Booking, RoundUnit
+from fangkong.booking.services import BookingError, DuplicateBooking, booking_create
+from fangkong.core.models import OutboundMessage
+from tests.booking.helpers import resident_id
+from tests.conftest import needs_postgres
+
+pytestmark = [needs_postgres(), pytest.mark.django_db(transaction=True)]
+
+
+def _data(room, id_number: str) -> BookingData:  # type: ignore[no-untyped-def]
+    return BookingData(
+        applicant=Person("王小明", "resident_id", id_number),
+        phone="13812345678",
+        address=room,
+        address_text=room.label,
+        town=room.town,
+        household_size=1,
+    )
+
+
+def _run_concurrently(n: int, work):  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(n)
+
+    def one(i: int) -> str:
+        barrier.wait()
+        try:
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_fifty_concurrent_submits_of_one_id_make_exactly_one_booking(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    room.town  # noqa: B018 - load the relation before threads share the object
+    id_number = resident_id()
+
+    def submit(_: int) -> str:
+        try:
+            booking_create(round_=open_round, data=_data(room, id_number))
+            return "created"
+        except DuplicateBooking:
+            return "duplicate"
+
+    outcomes = _run_concurrently(50, submit)
+    assert outcomes.count("created") == 1
+    assert outcomes.count("duplicate") == 49
+    assert Booking.objects.filter(id_number=id_number).count() == 1
+    assert OutboundMessage.objects.count() == 1
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 1
+
+
+def test_committee_quota_is_never_oversold(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    room.town  # noqa: B018
+    open_round.per_household_limit = 100
+    open_round.save()
+    RoundUnit.objects.filter(round=open_round, committee=room.committee).update(quota=10)
+    ids = [resident_id() for _ in range(40)]
+
+    def submit(i: int) -> str:
+        try:
+            booking_create(round_=open_round, data=_data(room, ids[i]))
+            return "created"
+        except BookingError as exc:
+            return exc.code
+
+    outcomes = _run_concurrently(40, submit)
+    assert outcomes.count("created") == 10
+    assert outcomes.count("quota_exhausted") == 30
+    assert Booking.objects.filter(committee=room.committee).count() == 10
+    assert sorted(Booking.objects.values_list("seq", flat=True)) == list(range(1, 11))
+
+
+def test_round_total_quota_is_never_oversold(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    open_round.total_quota = 15
+    open_round.per_household_limit = 100
+    open_round.save()
+    targets = [rooms["qihe_101"], rooms["shangnan"], rooms["shanggang"]]
+    for room in targets:
+        room.town  # noqa: B018
+    ids = [resident_id() for _ in range(45)]
+
+    def submit(i: int) -> str:
+        try:
+            booking_create(round_=open_round, data=_data(targets[i % 3], ids[i]))
+            return "created"
+        except BookingError as exc:
+            return exc.code
+
+    outcomes = _run_concurrently(45, submit)
+    assert outcomes.count("created") == 15
+    assert Booking.objects.count() == 15
+    open_round.refresh_from_db()
+    assert open_round.total_booked == 15
