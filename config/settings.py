@@ -182,7 +182,7 @@ TASKS = {
 }
 
 # Messaging. SMS_BACKEND: "outbox" (demo default: recorded in the database and readable at
-# /dev/outbox/), "console", "aliyun" (Alibaba Cloud SMS) or "tencent".
+# /dev/outbox/), "console", "aliyun" (Alibaba Cloud SMS), or a dotted path to a gateway class.
 SMS_BACKEND = env("SMS_BACKEND", "outbox")
 SMS_SIGN_NAME = env("SMS_SIGN_NAME", "浦东防控")
 SMS_PER_PHONE_PER_HOUR = envint("SMS_PER_PHONE_PER_HOUR", 10)
@@ -192,7 +192,7 @@ ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/
 ALIYUN_ACCESS_KEY_ID = env("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = env("ALIYUN_ACCESS_KEY_SECRET", "")
 # Provider template codes, one per message template of ours (JSON object), e.g.
-# {"booking_created": "SMS_123456789", "otp": "SMS_987654321"}
+# {"booking_created": "SMS_123456789", "booking_unresolved": "SMS_123456790", "lookup_code": "SMS_987654321"}
 SMS_TEMPLATE_CODES = env("SMS_TEMPLATE_CODES", "{}")
 OUTBOX_STALE_SECONDS = envint("OUTBOX_STALE_SECONDS", 120)
 

@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from fangkong.core.models import AuditEvent
-from fangkong.orgs.models import Committee, Town
-from fangkong.orgs.scoping import scope_of
+from fangkong.orgs.models import Committee, Town, User
+from fangkong.orgs.scoping import committees_in_scope, scope_of
 
 from . import queries
 from .models import BookingStatus
@@ -42,17 +42,18 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level == "committee":
         return _booking_list(request, round_, committee=None)
-    if scope.level == "town":
+    if scope.level == "town" and scope.town_id is not None:
         rows = queries.committee_counts(request.user, round_)
-        return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": request.user.town, "scope": scope})
-    if scope.level == "district":
+        town = Town.objects.get(pk=scope.town_id)
+        return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": town, "scope": scope})
+    if scope.level == "district" and scope.district_id is not None:
         town_id = request.GET.get("town")
         if town_id and town_id.isdigit():
-            town = Town.objects.filter(pk=int(town_id), district_id=scope.district_id).first()
-            if town is None:
+            drill = Town.objects.filter(pk=int(town_id), district_id=scope.district_id).first()
+            if drill is None:
                 raise Http404("没有找到该街镇")
-            rows = queries.committee_counts(request.user, round_, town_id=town.pk)
-            return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": town, "scope": scope})
+            rows = queries.committee_counts(request.user, round_, town_id=drill.pk)
+            return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": drill, "scope": scope})
         rows = queries.town_counts(request.user, round_)
         totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", *queries.STATUS_COUNTS)}
         return render(request, "desk/round_district.html", {"round": round_, "rows": rows, "totals": totals})
@@ -65,17 +66,10 @@ def committee_bookings(request: HttpRequest, round_id: int, committee_id: int) -
     round_ = _round_or_404(request, round_id)
     scope = scope_of(request.user)
     if committee_id == 0:
+        if scope.level not in ("town", "district"):
+            raise Http404("没有找到该列表")
         return _booking_list(request, round_, committee=None, unresolved=True)
-    committees = Committee.objects.select_related("town")
-    if scope.level == "town":
-        committees = committees.filter(town_id=scope.town_id)
-    elif scope.level == "district":
-        committees = committees.filter(district_id=scope.district_id)
-    elif scope.level == "committee":
-        committees = committees.filter(pk=scope.committee_id)
-    else:
-        committees = committees.none()
-    committee = committees.filter(pk=committee_id).first()
+    committee = committees_in_scope(request.user).filter(pk=committee_id).first()
     if committee is None:
         raise Http404("没有找到该居委会")
     return _booking_list(request, round_, committee=committee)
@@ -99,7 +93,7 @@ def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, 
         "desk/booking_list.html",
         {
             "round": round_,
-            "committee": committee or (request.user.committee if scope_of(request.user).level == "committee" else None),
+            "committee": committee or _own_committee(request.user),
             "unresolved": unresolved,
             "page": page,
             "status": status,
@@ -109,6 +103,11 @@ def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, 
             "compounds": queries.compounds_for_desk(request.user, round_) if not unresolved else [],
         },
     )
+
+
+def _own_committee(user: User | object) -> Committee | None:
+    scope = scope_of(user)
+    return Committee.objects.select_related("town").filter(pk=scope.committee_id).first() if scope.committee_id else None
 
 
 @login_required

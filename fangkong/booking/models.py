@@ -113,6 +113,9 @@ class RoundUnit(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.committee_id or 'town-' + str(self.town_id)}"
+
 
 class IdType(models.TextChoices):
     RESIDENT_ID = "resident_id", "居民身份证"
@@ -195,3 +198,6 @@ class LookupCode(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "查询验证码"
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"

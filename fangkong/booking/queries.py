@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from fangkong.orgs.models import Committee, Town
-from fangkong.orgs.scoping import scope_of
+from fangkong.orgs.models import Town
+from fangkong.orgs.scoping import committees_in_scope, scope_of
 
 from .models import Booking, BookingStatus, Round, RoundStatus
 
@@ -69,25 +69,18 @@ STATUS_COUNTS = {
 
 def committee_counts(user: Any, round_: Round, *, town_id: int | None = None) -> list[dict[str, Any]]:
     """Per-committee counts for a town or district officer (committees in scope only)."""
-    scope = scope_of(user)
     bookings = Booking.objects.visible_to(user).filter(round=round_)
-    committees = Committee.objects.select_related("town")
-    if scope.level == "town":
-        committees = committees.filter(town_id=scope.town_id)
-    elif scope.level == "district":
-        committees = committees.filter(district_id=scope.district_id)
-    else:
-        committees = committees.filter(pk=scope.committee_id) if scope.committee_id else committees.none()
+    committees = committees_in_scope(user)
     if town_id is not None:
         committees = committees.filter(town_id=town_id)
         bookings = bookings.filter(town_id=town_id)
-    counts = {
-        row["committee_id"]: row
+    counts: dict[int | None, dict[str, Any]] = {
+        row["committee_id"]: dict(row)
         for row in bookings.values("committee_id").annotate(total=Count("id"), **STATUS_COUNTS)
     }
     rows = []
     for committee in committees.order_by("code"):
-        c = counts.get(committee.pk, {})
+        c: dict[str, Any] = counts.get(committee.pk, {})
         rows.append({"committee": committee, "total": c.get("total", 0), **{k: c.get(k, 0) for k in STATUS_COUNTS}})
     unresolved = counts.get(None)
     if unresolved:
@@ -97,10 +90,10 @@ def committee_counts(user: Any, round_: Round, *, town_id: int | None = None) ->
 
 def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
     scope = scope_of(user)
-    if scope.level != "district":
+    if scope.level != "district" or scope.district_id is None:
         return []
-    counts = {
-        row["town_id"]: row
+    counts: dict[int, dict[str, Any]] = {
+        row["town_id"]: dict(row)
         for row in Booking.objects.visible_to(user)
         .filter(round=round_)
         .values("town_id")
@@ -108,7 +101,7 @@ def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
     }
     rows = []
     for town in Town.objects.filter(district_id=scope.district_id).order_by("code"):
-        c = counts.get(town.pk, {})
+        c: dict[str, Any] = counts.get(town.pk, {})
         rows.append(
             {
                 "town": town,

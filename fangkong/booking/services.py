@@ -81,7 +81,7 @@ def _take_place(round_: Round, *, committee_id: int | None, town_id: int) -> tup
         )
         row = cursor.fetchone()
     if row is None:
-        exists = RoundUnit.objects.filter(round=round_, town_id=town_id, committee_id=committee_id).exists()
+        exists = RoundUnit.objects.filter(round=round_, town_id=town_id, committee=committee_id).exists()
         if exists:
             raise QuotaExhausted("您所在居委会本轮额度已约满，请关注下一轮预约。")
         RoundUnit.objects.create(round=round_, town_id=town_id, committee_id=committee_id)

@@ -6,7 +6,7 @@ from .models import Committee, District, Town, User
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("岗位", {"fields": ("display_name", "phone", "role", "district", "town", "committee")}))  # type: ignore[operator]
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("岗位", {"fields": ("display_name", "phone", "role", "district", "town", "committee")}))
     list_display = ("username", "display_name", "role", "town", "committee", "is_active")
     list_filter = ("role", "town")
 

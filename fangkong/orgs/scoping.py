@@ -64,3 +64,18 @@ class ScopedQuerySet(models.QuerySet):
         if scope.level == "committee":
             return self.filter(**{self.committee_field: scope.committee_id})
         return self.none()
+
+
+def committees_in_scope(user: Any) -> models.QuerySet:
+    """The committees a user may see: theirs, their town's, or their district's."""
+    from .models import Committee
+
+    scope = scope_of(user)
+    committees = Committee.objects.select_related("town")
+    if scope.level == "district" and scope.district_id is not None:
+        return committees.filter(district_id=scope.district_id)
+    if scope.level == "town" and scope.town_id is not None:
+        return committees.filter(town_id=scope.town_id)
+    if scope.level == "committee" and scope.committee_id is not None:
+        return committees.filter(pk=scope.committee_id)
+    return committees.none()

@@ -2,15 +2,19 @@
 
 ``TransientError`` means "try again later" (network, throttling); ``PermanentError`` means the
 message can never be delivered (bad number, rejected template).
+
+``SMS_BACKEND`` names a built-in gateway ("outbox", "console", "aliyun") or, like Django's
+EMAIL_BACKEND, the dotted path of a class taking no arguments (tests use a slow one).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 
 from ..messaging import render_message
 from ..models import DeliveredMessage, OutboundMessage
@@ -65,4 +69,6 @@ def get_gateway(name: str | None = None) -> SmsGateway:
         from .aliyun import AliyunSmsGateway
 
         return AliyunSmsGateway.from_settings()
+    if "." in name:
+        return cast(SmsGateway, import_string(name)())
     raise ValueError(f"unknown SMS_BACKEND {name!r}")

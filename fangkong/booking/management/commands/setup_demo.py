@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = setup_demo(bookings=options["bookings"], log=self.stdout.write)
         port = settings.SITE_URL
-        self.stdout.write("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for account, user in accounts:
             self.stdout.write(f"  {account.username:<10} {user.get_role_display():<8} {user.org_label}")
         self.stdout.write(f"\n居民预约页：{port}/    工作台：{port}/desk/    短信发件箱：{port}/dev/outbox/")

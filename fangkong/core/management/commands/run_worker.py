@@ -1,7 +1,9 @@
 """The background worker: django-tasks-db's worker plus a maintenance loop.
 
 The maintenance loop re-queues messages whose worker died mid-delivery, so a killed worker
-loses nothing; it runs in a daemon thread beside the task loop.
+loses nothing, and marks that worker's abandoned delivery jobs failed (django-tasks-db would
+leave them "running" forever); it runs in a daemon thread beside the task loop, every
+``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that counts as dead.
 """
 
 from __future__ import annotations
