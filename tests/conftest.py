@@ -104,22 +104,10 @@ def clerk(pudong):  # type: ignore[no-untyped-def]
 
 
 def make_room(committee, address_id: str, *, road="航亭环路", number="1343", compound="齐河柏公寓", building="1", room="101"):  # type: ignore[no-untyped-def]
-    from fangkong.addresses.models import StandardAddress
+    from fangkong.addresses.services import address_create
 
-    label = f"{road}{number}号 {compound} {building}号楼 {room}室"
-    return StandardAddress.objects.create(
-        address_id=address_id,
-        district_id=committee.district_id,
-        town_id=committee.town_id,
-        committee=committee,
-        road=road,
-        number=number,
-        compound=compound,
-        building=building,
-        room=room,
-        label=label,
-        road_key=f"{road}{number}号{building}号楼{room}室",
-        compound_key=f"{compound}{building}号楼{room}室",
+    return address_create(
+        address_id=address_id, committee=committee, road=road, number=number, compound=compound, building=building, room=room
     )
 
 

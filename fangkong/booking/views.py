@@ -22,6 +22,7 @@ from .queries import rounds_public
 from .services import BookingError, DuplicateBooking, booking_create
 
 MEMBER_ROWS = 5
+SUGGESTIONS = 10  # a phone screen's worth; typing more narrows the list
 DONE_SALT = "fangkong.booking.done"
 
 
@@ -45,7 +46,7 @@ def book(request: HttpRequest, round_id: int) -> HttpResponse:
         members = _member_forms(request.POST)
         query = request.POST.get("address_query", "")
         if request.POST.get("action") == "search":
-            candidates = search_addresses(query)
+            candidates = search_addresses(query, limit=SUGGESTIONS)
             form = BookingForm(initial=request.POST.dict())
         elif form.is_valid():
             people, errors = validate_members(members, form.cleaned_data["id_number"])
@@ -64,7 +65,7 @@ def book(request: HttpRequest, round_id: int) -> HttpResponse:
                 else:
                     return redirect(_done_url(outcome.booking))
         elif query and not form.cleaned_data.get("address"):
-            candidates = search_addresses(query)
+            candidates = search_addresses(query, limit=SUGGESTIONS)
     return render(
         request,
         "booking/booking_form.html",
@@ -109,7 +110,7 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
 def address_suggest(request: HttpRequest) -> HttpResponse:
     """htmx partial: candidate addresses as radio buttons for the booking form."""
     query = request.GET.get("address_query", "")
-    candidates = search_addresses(query) if len(query.strip()) >= 2 else []
+    candidates = search_addresses(query, limit=SUGGESTIONS) if len(query.strip()) >= 2 else []
     return render(
         request, "booking/_partials/address_candidates.html", {"candidates": candidates, "address_query": query}
     )

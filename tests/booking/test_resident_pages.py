@@ -97,3 +97,14 @@ def test_qr_code_and_poster(client, open_round) -> None:  # type: ignore[no-unty
 def test_tampered_confirmation_link_is_404(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
     url = client.post(f"/r/{open_round.pk}/", form(rooms["qihe_101"]))["Location"]
     assert client.get(url[:-3] + "xx/").status_code == 404
+
+
+def test_address_search_button_offers_candidates_without_javascript(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    html = client.post(f"/r/{open_round.pk}/", {"action": "search", "address_query": "齐河柏公寓1号楼10", "name": "王小明"}).content.decode()
+    assert 'value="A90000001"' in html and 'value="A90000002"' in html
+    assert 'value="王小明"' in html  # what was typed is kept
+
+
+def test_htmx_suggest_returns_the_candidates_partial(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/addresses/suggest/", {"address_query": "航亭环路1343号"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in html and "齐河第二社区" in html and 'name="address_id"' in html
