@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from fangkong.core.models import AuditEvent
 from fangkong.orgs.models import Committee, Town, User
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
 from . import queries
-from .models import BookingStatus
-from .services import booking_reveal
+from .models import BookingStatus, Goods, RoundStatus
+from .round_forms import RoundForm
+from .services import booking_reveal, round_create, round_set_status
 
 PAGE_SIZE = 50
 
@@ -134,3 +139,55 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(events.order_by("-at", "-id"), 100).get_page(request.GET.get("page"))
     actions = AuditEvent.objects.values_list("action", flat=True).distinct().order_by("action")
     return render(request, "desk/audit_log.html", {"page": page, "action": action, "actions": actions})
+
+
+@login_required
+@permission_required("orgs.manage_rounds", raise_exception=True)
+def round_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        goods = data["goods"] or Goods.objects.get_or_create(
+            name=data["new_goods"].strip(), defaults={"unit": (data["new_goods_unit"] or "个").strip()}
+        )[0]
+        try:
+            round_ = round_create(
+                actor=user,
+                district=user.district,  # type: ignore[union-attr]
+                town=user.town if user.role == "town_officer" else None,  # type: ignore[union-attr]
+                goods=goods,
+                number=data["number"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                per_person_limit=data["per_person_limit"],
+                per_household_limit=data["per_household_limit"],
+                total_quota=data["total_quota"],
+                committee_quota=data["committee_quota"],
+                allocation=data["allocation"],
+                status=data["status"],
+            )
+        except IntegrityError:
+            form.add_error("number", f"{goods.name}第{data['number']}轮已存在。")
+        except PermissionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已创建{round_.name}。")
+            return redirect("desk:round", round_id=round_.pk)
+    return render(request, "desk/round_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = _round_or_404(request, round_id)
+    status = request.POST.get("status", "")
+    if status not in RoundStatus.values:
+        raise Http404("无效的状态")
+    try:
+        round_set_status(actor=request.user, round_=round_, status=status)
+    except (PermissionError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{round_.name}：{RoundStatus(status).label}")
+    return redirect(f"{reverse('desk:home')}?all=1")

@@ -35,9 +35,19 @@ class Allocation(models.TextChoices):
     LOTTERY = "lottery", "超额时摇号"
 
 
-class RoundQuerySet(ScopedQuerySet):
-    town_field = "district__towns"
-    committee_field = "district__committees"
+class RoundQuerySet(models.QuerySet):
+    def visible_to(self, user: object) -> RoundQuerySet:
+        """Staff see their district's district-wide rounds and the rounds of their own town."""
+        from fangkong.orgs.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.level == "district":
+            return self.filter(district_id=scope.district_id)
+        if scope.level in ("town", "committee"):
+            return self.filter(district_id=scope.district_id).filter(
+                models.Q(town__isnull=True) | models.Q(town_id=scope.town_id)
+            )
+        return self.none()
 
     def open_first(self) -> RoundQuerySet:
         return self.order_by(
@@ -49,6 +59,9 @@ class Round(models.Model):
     """A booking round (第N轮) of one item, for a whole district."""
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    town = models.ForeignKey(
+        Town, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="空：全区；否则仅限该街镇居民"
+    )
     goods = models.ForeignKey(Goods, on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField("轮次")
     name = models.CharField("名称", max_length=64)
@@ -70,7 +83,12 @@ class Round(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "预约轮次"
         constraints = [
-            models.UniqueConstraint(fields=["district", "goods", "number"], name="round_unique_number"),
+            models.UniqueConstraint(
+                fields=["district", "goods", "number"], condition=models.Q(town__isnull=True), name="round_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["town", "goods", "number"], condition=models.Q(town__isnull=False), name="round_unique_town_number"
+            ),
             models.CheckConstraint(
                 condition=models.Q(total_quota__isnull=True) | models.Q(total_booked__lte=models.F("total_quota")),
                 name="round_total_not_oversold",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from fangkong.core.audit import audit_log
 from fangkong.core.messaging import queue_sms
-from fangkong.orgs.models import Committee, District, Role
+from fangkong.orgs.models import Committee, District, Role, Town
 
 from .forms import BookingData, Person
 from .models import Allocation, Booking, BookingSource, Goods, Round, RoundStatus, RoundUnit
@@ -118,6 +118,8 @@ def booking_create(
         if round_.status == RoundStatus.OPEN and now < round_.opens_at:
             raise RoundNotOpen(f"{round_.name}尚未开始，开始时间 {timezone.localtime(round_.opens_at):%m月%d日 %H:%M}。")
         raise RoundNotOpen(f"{round_.name}已停止预约。")
+    if round_.town_id is not None and data.town.pk != round_.town_id:
+        raise BookingError(f"{round_.name}仅限{round_.town}居民预约。", field="address_id")
     people = [data.applicant, *data.members]
     address = data.address
     committee_id = address.committee_id if address else None
@@ -244,6 +246,7 @@ def round_create(
     district: District,
     goods: Goods,
     number: int,
+    town: Town | None = None,
     opens_at: datetime,
     closes_at: datetime,
     per_person_limit: int = 5,
@@ -259,11 +262,16 @@ def round_create(
         "orgs.manage_rounds"
     ):
         raise PermissionError("只有区级或街镇工作人员可以创建预约轮次。")
+    if actor.role == Role.TOWN_OFFICER and (town is None or town.pk != actor.town_id):
+        raise PermissionError("街镇工作人员只能为本街镇创建预约轮次。")
+    if actor.district_id != district.pk:
+        raise PermissionError("只能为本区创建预约轮次。")
     round_ = Round.objects.create(
         district=district,
+        town=town,
         goods=goods,
         number=number,
-        name=name or f"{goods.name} · 第{_cn_number(number)}轮",
+        name=name or f"{goods.name} · 第{_cn_number(number)}轮" + (f"（{town.name}）" if town else ""),
         opens_at=opens_at,
         closes_at=closes_at,
         per_person_limit=per_person_limit,
@@ -273,10 +281,13 @@ def round_create(
         status=status,
         created_by=actor,
     )
-    committees = Committee.objects.filter(district=district).values_list("pk", "town_id")
+    committees = Committee.objects.filter(district=district)
+    towns = district.towns.all()
+    if town is not None:
+        committees, towns = committees.filter(town=town), towns.filter(pk=town.pk)
     RoundUnit.objects.bulk_create(
-        [RoundUnit(round=round_, committee_id=c, town_id=t, quota=committee_quota) for c, t in committees]
-        + [RoundUnit(round=round_, town_id=t) for t in district.towns.values_list("pk", flat=True)]
+        [RoundUnit(round=round_, committee_id=c, town_id=t, quota=committee_quota) for c, t in committees.values_list("pk", "town_id")]
+        + [RoundUnit(round=round_, town_id=t) for t in towns.values_list("pk", flat=True)]
     )
     audit_log(
         actor=actor,
@@ -284,14 +295,28 @@ def round_create(
         object_type="round",
         object_id=round_.pk,
         district_id=district.pk,
-        detail={"name": round_.name, "status": status},
+        town_id=town.pk if town else None,
+        detail={"name": round_.name, "status": status, "town": town.name if town else None},
     )
     return round_
 
 
+ROUND_TRANSITIONS = {
+    RoundStatus.DRAFT: {RoundStatus.OPEN},
+    RoundStatus.OPEN: {RoundStatus.CLOSED},
+    RoundStatus.CLOSED: {RoundStatus.OPEN, RoundStatus.ALLOCATED},
+    RoundStatus.ALLOCATED: set(),
+}
+
+
 def round_set_status(*, actor: Any, round_: Round, status: str) -> Round:
-    if not actor.has_perm("orgs.manage_rounds"):
-        raise PermissionError("没有管理预约轮次的权限。")
+    """Open, close or reopen a round; only its district's officers, or its own town's."""
+    if not actor.has_perm("orgs.manage_rounds") or not Round.objects.visible_to(actor).filter(pk=round_.pk).exists():
+        raise PermissionError("没有管理该预约轮次的权限。")
+    if actor.role == Role.TOWN_OFFICER and round_.town_id != actor.town_id:
+        raise PermissionError("全区轮次由区级工作人员管理。")
+    if status not in ROUND_TRANSITIONS.get(RoundStatus(round_.status), set()):
+        raise ValueError(f"轮次不能从“{round_.get_status_display()}”变为“{RoundStatus(status).label}”。")
     Round.objects.filter(pk=round_.pk).update(status=status)
     round_.status = status
     audit_log(
