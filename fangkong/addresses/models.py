@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from fangkong.orgs.models import Committee, District, Town
 from fangkong.orgs.scoping import ScopedQuerySet
+
+
+class SearchKeyField(models.CharField):
+    """A CharField that compares byte by byte (code point order) on every database.
+
+    A prefix search is a range scan ``key >= 'abc' AND key < 'abd'`` that returns rows in index
+    order. That holds for SQLite's default BINARY collation, but under PostgreSQL's linguistic
+    collations (zh_CN.UTF-8, ICU) such ranges do not match prefixes and the index cannot be
+    used, so on PostgreSQL the column is declared ``COLLATE "C"``. Doing it here rather than
+    with ``db_collation`` keeps one migration valid on both databases (SQLite has no "C").
+    """
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
 
 
 class StandardAddressQuerySet(ScopedQuerySet):
@@ -15,14 +34,18 @@ class StandardAddressQuerySet(ScopedQuerySet):
 class StandardAddress(models.Model):
     """A room. ``address_id`` is the id of the source database (e.g. ``A00121961``).
 
-    ``road_key`` and ``compound_key`` are the label's two spellings with everything but
-    letters and digits removed, so that a typed prefix finds rooms with a B-tree range scan
-    on SQLite and PostgreSQL alike (see ``queries.search_addresses``).
+    ``road_key`` and ``compound_key`` are the room's two spellings in the form of
+    ``keys.encode(keys.normalise(...))``, so that a typed prefix finds rooms with a B-tree range
+    scan on SQLite and PostgreSQL alike (see ``queries.search_addresses``).
     """
 
-    address_id = models.CharField("地址编码", max_length=32, unique=True)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
+    address_id = models.CharField("地址编码", max_length=32)
+    # One district per deployment: an index on it would never be selective.
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Indexed through (town, road_key) and (town, compound_key) below.
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", db_index=False)
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
     road = models.CharField("路", max_length=64)
     lane = models.CharField("弄", max_length=16, blank=True)
@@ -33,13 +56,31 @@ class StandardAddress(models.Model):
     lng = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     label = models.CharField("标准地址", max_length=200)
-    road_key = models.CharField(max_length=200, db_index=True)
-    compound_key = models.CharField(max_length=200, db_index=True)
+    road_key = SearchKeyField(max_length=200)
+    compound_key = SearchKeyField(max_length=200)
 
     objects = StandardAddressQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "标准地址"
+        constraints = [
+            # A constraint rather than unique=True: on PostgreSQL the latter adds a second,
+            # varchar_pattern_ops index on address_id that nothing uses (1.6M rows to maintain).
+            models.UniqueConstraint(fields=["address_id"], name="standardaddress_unique_id"),
+        ]
+        indexes = [
+            models.Index(fields=["road_key"], name="standardaddress_road_key"),
+            models.Index(fields=["compound_key"], name="standardaddress_compound_key"),
+            models.Index(fields=["town", "road_key"], name="standardaddress_town_road"),
+            models.Index(fields=["town", "compound_key"], name="standardaddress_town_compound"),
+        ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def display_label(self) -> str:
+        """The label residents see: lane-style labels do not name the compound, so add it."""
+        if self.lane and self.compound:
+            return f"{self.label}（{self.compound}）"
         return self.label

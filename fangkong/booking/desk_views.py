@@ -145,6 +145,7 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
 @permission_required("orgs.manage_rounds", raise_exception=True)
 def round_new(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)  # login_required
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -152,10 +153,12 @@ def round_new(request: HttpRequest) -> HttpResponse:
             name=data["new_goods"].strip(), defaults={"unit": (data["new_goods_unit"] or "个").strip()}
         )[0]
         try:
+            if user.district is None:
+                raise PermissionError("您的账号没有绑定区，不能创建轮次。")
             round_ = round_create(
                 actor=user,
-                district=user.district,  # type: ignore[union-attr]
-                town=user.town if user.role == "town_officer" else None,  # type: ignore[union-attr]
+                district=user.district,
+                town=user.town if user.role == "town_officer" else None,
                 goods=goods,
                 number=data["number"],
                 opens_at=data["opens_at"],

@@ -107,6 +107,7 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
+@ratelimit(key="ip", rate="600/m", block=True)
 def address_suggest(request: HttpRequest) -> HttpResponse:
     """htmx partial: candidate addresses as radio buttons for the booking form."""
     query = request.GET.get("address_query", "")

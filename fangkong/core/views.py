@@ -33,3 +33,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(messages, 50).get_page(request.GET.get("page"))
     rows = [(m, mask_phone(m.recipient)) for m in page]
     return render(request, "core/outbox.html", {"page": page, "rows": rows, "phone": phone})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
