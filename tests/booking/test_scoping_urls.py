@@ -1,0 +1,94 @@
+"""Every staff URL that takes an object id answers 404 to a user outside that object's scope.
+
+The URL list is read from the URLconf, so a new desk URL with an id is covered (or fails here
+until it is given an object below).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from fangkong.booking.models import Booking
+from tests.booking.helpers import payload
+
+pytestmark = pytest.mark.django_db
+
+
+def desk_patterns_with_ids() -> set[str]:
+    _prefix, desk = get_resolver().namespace_dict["desk"]
+    return {
+        f"desk:{p.name}" for p in desk.url_patterns if isinstance(p, URLPattern) and p.pattern.converters
+    }
+
+
+@pytest.fixture
+def booking_of_qihe(client, open_round, rooms):  # type: ignore[no-untyped-def]
+    body = client.post(
+        f"/api/v1/rounds/{open_round.pk}/bookings", json.dumps(payload(rooms["qihe_101"])), content_type="application/json"
+    ).json()
+    return Booking.objects.get(booking_no=body["booking_no"])
+
+
+def url_for(name: str, booking: Booking) -> tuple[str, str]:
+    """The URL for ``name`` pointing at objects of 齐河第二社区 / its district round, and the method."""
+    kwargs = {
+        "desk:booking": {"pk": booking.pk},
+        "desk:committee": {"round_id": booking.round_id, "committee_id": booking.committee_id},
+        "desk:round": {"round_id": booking.round_id},
+        "desk:round_status": {"round_id": booking.round_id},
+    }
+    if name not in kwargs:
+        raise AssertionError(f"{name} takes an id: add it to this scoping test")
+    return reverse(name, kwargs=kwargs[name]), "post" if name == "desk:round_status" else "get"
+
+
+def test_every_desk_url_with_an_id_is_covered(booking_of_qihe) -> None:  # type: ignore[no-untyped-def]
+    names = desk_patterns_with_ids()
+    assert "desk:booking" in names
+    for name in names:
+        url_for(name, booking_of_qihe)  # raises for a URL this test does not know yet
+
+
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee"])
+def test_worker_of_another_committee_gets_404(client, outsider, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
+    url, method = url_for(name, booking_of_qihe)
+    client.force_login(outsider)
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee"])
+def test_officer_of_another_town_gets_404(client, other_town_officer, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
+    url, method = url_for(name, booking_of_qihe)
+    client.force_login(other_town_officer)
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", "desk:round"])
+def test_clerk_and_unbound_accounts_get_404(client, clerk, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
+    url, method = url_for(name, booking_of_qihe)
+    client.force_login(clerk)
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", "desk:round"])
+def test_own_committee_worker_gets_200(client, worker, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
+    url, method = url_for(name, booking_of_qihe)
+    client.force_login(worker)
+    assert getattr(client, method)(url).status_code == 200
+
+
+def test_round_of_another_town_is_404_for_its_status_too(client, town_officer, other_town_officer, masks) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fangkong.booking.services import round_create
+
+    round_ = round_create(actor=town_officer, district=town_officer.district, town=town_officer.town, goods=masks, number=9,
+                          opens_at=timezone.now(), closes_at=timezone.now() + timedelta(days=1))
+    client.force_login(other_town_officer)
+    assert client.post(reverse("desk:round_status", args=[round_.pk]), {"status": "open"}).status_code == 404
+    assert client.get(reverse("desk:round", args=[round_.pk])).status_code == 404
