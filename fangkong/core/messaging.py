@@ -25,6 +25,19 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
+# E-mail templates: templates/emails/<name>_subject.txt and <name>.txt.
+EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "booking_created": ("name", "round", "booking_no", "queue_position", "committee"),
+    "booking_unresolved": ("name", "round", "booking_no", "town"),
+}
+
+
+def render_email(template: str, variables: dict[str, Any]) -> tuple[str, str]:
+    context = {**variables, "sign": settings.SMS_SIGN_NAME}
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    return subject, render_to_string(f"emails/{template}.txt", context)
+
+
 def render_message(template: str, variables: dict[str, Any]) -> str:
     body = render_to_string(f"sms/{template}.txt", {**variables, "sign": settings.SMS_SIGN_NAME})
     return " ".join(body.split())
@@ -53,6 +66,26 @@ def queue_sms(*, phone: str, template: str, variables: dict[str, Any], key: str)
                 "template": template,
                 "variables": variables,
             },
+        )
+        if created:
+            deliver_message.enqueue(message.pk)
+    return message
+
+
+def queue_email(*, to: str, template: str, variables: dict[str, Any], key: str) -> OutboundMessage:
+    """Like ``queue_sms``, for e-mail (same outbox, same worker, same idempotency)."""
+    expected = EMAIL_TEMPLATES.get(template)
+    if expected is None:
+        raise ValueError(f"unknown e-mail template {template!r}")
+    missing = set(expected) - set(variables)
+    if missing:
+        raise ValueError(f"e-mail template {template!r} needs {sorted(missing)}")
+    from .tasks import deliver_message
+
+    with transaction.atomic():
+        message, created = OutboundMessage.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"channel": Channel.EMAIL, "recipient": to, "template": template, "variables": variables},
         )
         if created:
             deliver_message.enqueue(message.pk)

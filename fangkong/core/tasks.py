@@ -37,8 +37,9 @@ def _backoff(attempt: int) -> int:
 @task(queue_name="sms")
 def deliver_message(message_id: int) -> str:
     """Claim the message, hand it to the gateway, record the outcome. Safe to run twice."""
-    from .gateways import PermanentError, TransientError, get_gateway
+    from .gateways import EmailGateway, PermanentError, TransientError, get_gateway
     from .messaging import sent_recently
+    from .models import Channel
 
     now = timezone.now()
     claimed = OutboundMessage.objects.filter(
@@ -50,7 +51,8 @@ def deliver_message(message_id: int) -> str:
         return "skipped"
     message = OutboundMessage.objects.get(pk=message_id)
 
-    if (
+    is_sms = message.channel == Channel.SMS
+    if is_sms and (
         sent_recently(message.recipient, hours=1) >= settings.SMS_PER_PHONE_PER_HOUR
         or sent_recently(message.recipient, hours=24) >= settings.SMS_PER_PHONE_PER_DAY
     ):
@@ -61,7 +63,7 @@ def deliver_message(message_id: int) -> str:
         return "suppressed"
 
     try:
-        provider_id = get_gateway().send(message)
+        provider_id = (get_gateway() if is_sms else EmailGateway()).send(message)
     except PermanentError as exc:
         return _fail(message, str(exc))
     except Exception as exc:

@@ -59,6 +59,29 @@ class ConsoleGateway:
         return f"console-{message.pk}"
 
 
+class EmailGateway:
+    """E-mail through Django's configured EMAIL_BACKEND (console in the demo, SMTP in production).
+
+    The Message-ID is derived from the idempotency key, so a resend after a crash carries the
+    same id and mail clients show it once.
+    """
+
+    def send(self, message: OutboundMessage) -> str:
+        from django.core.mail import EmailMessage
+
+        from ..messaging import render_email
+
+        subject, body = render_email(message.template, message.variables)
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "fangkong.local"
+        message_id = f"<{message.idempotency_key.replace(':', '.')}@{domain}>"
+        email = EmailMessage(subject, body, to=[message.recipient], headers={"Message-ID": message_id})
+        try:
+            email.send(fail_silently=False)
+        except OSError as exc:  # SMTP connection problems: try again later
+            raise TransientError(str(exc)) from exc
+        return message_id
+
+
 def get_gateway(name: str | None = None) -> SmsGateway:
     name = name or settings.SMS_BACKEND
     if name == "outbox":
