@@ -6,6 +6,7 @@ A public contract (booking page, future WeChat mini-program): field names do not
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema, Status
 
@@ -62,7 +63,7 @@ def address_search(
 ) -> list[StandardAddress] | Status[dict[str, dict[str, list[str]]]]:
     # Generous: typing fires a request per pause, and a committee office shares one IP.
     if is_ratelimited(request, group="address-search", key="ip", rate="600/m", increment=True):
-        return Status(429, {"errors": {"__all__": ["请求过于频繁，请稍后再试。"]}})
+        return Status(429, {"errors": {"__all__": [_("请求过于频繁，请稍后再试。")]}})
     if len(q) > MAX_QUERY_LENGTH:
-        return Status(422, {"errors": {"q": [f"检索词过长，最多 {MAX_QUERY_LENGTH} 个字符。"]}})
+        return Status(422, {"errors": {"q": [_("检索词过长，最多 {count} 个字符。").format(count=MAX_QUERY_LENGTH)]}})
     return search_addresses(q, limit=SEARCH_LIMIT)

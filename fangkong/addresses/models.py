@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from fangkong.orgs.models import Committee, District, Town
 from fangkong.orgs.scoping import ScopedQuerySet
@@ -39,7 +40,7 @@ class StandardAddress(models.Model):
     scan on SQLite and PostgreSQL alike (see ``queries.search_addresses``).
     """
 
-    address_id = models.CharField("地址编码", max_length=32)
+    address_id = models.CharField(_("地址编码"), max_length=32)
     # One district per deployment: an index on it would never be selective.
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -47,22 +48,22 @@ class StandardAddress(models.Model):
     # Indexed through (town, road_key) and (town, compound_key) below.
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", db_index=False)
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
-    road = models.CharField("路", max_length=64)
-    lane = models.CharField("弄", max_length=16, blank=True)
-    number = models.CharField("号", max_length=16, blank=True)
-    compound = models.CharField("小区", max_length=64, blank=True)
-    building = models.CharField("楼", max_length=16, blank=True)
-    room = models.CharField("室", max_length=16, blank=True)
+    road = models.CharField(_("路"), max_length=64)
+    lane = models.CharField(_("弄"), max_length=16, blank=True)
+    number = models.CharField(_("号"), max_length=16, blank=True)
+    compound = models.CharField(_("小区"), max_length=64, blank=True)
+    building = models.CharField(_("楼"), max_length=16, blank=True)
+    room = models.CharField(_("室"), max_length=16, blank=True)
     lng = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
-    label = models.CharField("标准地址", max_length=200)
+    label = models.CharField(_("标准地址"), max_length=200)
     road_key = SearchKeyField(max_length=200)
     compound_key = SearchKeyField(max_length=200)
 
     objects = StandardAddressQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "标准地址"
+        verbose_name = verbose_name_plural = _("标准地址")
         constraints = [
             # A constraint rather than unique=True: on PostgreSQL the latter adds a second,
             # varchar_pattern_ops index on address_id that nothing uses (1.6M rows to maintain).

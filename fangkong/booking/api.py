@@ -1,7 +1,8 @@
 """Booking API: open rounds, booking submission, and the resident's own look-up.
 
 The request body is parsed leniently and validated by the same ``BookingForm`` as the web
-page, so both give the same Chinese messages in ``{"errors": {"field": [...]}}``.
+page, so both give the same messages in ``{"errors": {"field": [...]}}``: Chinese by default,
+English for ``Accept-Language: en``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
 
@@ -134,7 +136,7 @@ def list_rounds(request: HttpRequest) -> list[RoundOut]:
 )
 def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # type: ignore[no-untyped-def]
     if _too_many(request, "api-booking", "120/m"):
-        return Status(429, {"errors": {"__all__": ["请求过于频繁，请稍后再试。"]}})
+        return Status(429, {"errors": {"__all__": [_("请求过于频繁，请稍后再试。")]}})
     round_ = get_object_or_404(rounds_public(), pk=round_id)
     form = BookingForm(
         {
@@ -204,7 +206,7 @@ def send_lookup_code(request: HttpRequest, payload: LookupCodeIn):  # type: igno
         lookup_service.lookup_code_request(request=request, id_number=id_number, phone=phone)
     except lookup_service.LookupError_ as exc:
         return Status(exc.status, {"errors": {exc.field: [exc.message]}})
-    return Status(202, {"detail": "如果证件号码和手机号码与预约记录一致，验证码已发送。"})
+    return Status(202, {"detail": _("如果证件号码和手机号码与预约记录一致，验证码已发送。")})
 
 
 @router.post("/lookup", response={200: LookupOut, 422: Errors, 429: Errors}, summary="凭证件号、手机号和验证码查询预约")

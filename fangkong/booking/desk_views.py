@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.models import AuditEvent
@@ -36,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _round_or_404(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
     round_ = queries.rounds_for_staff(request.user).filter(pk=round_id).first()
     if round_ is None:
-        raise Http404("没有找到该轮次")
+        raise Http404(_("没有找到该轮次"))
     return round_
 
 
@@ -56,13 +57,13 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
         if town_id and town_id.isdigit():
             drill = Town.objects.filter(pk=int(town_id), district_id=scope.district_id).first()
             if drill is None:
-                raise Http404("没有找到该街镇")
+                raise Http404(_("没有找到该街镇"))
             rows = queries.committee_counts(request.user, round_, town_id=drill.pk)
             return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": drill, "scope": scope})
         rows = queries.town_counts(request.user, round_)
         totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", *queries.STATUS_COUNTS)}
         return render(request, "desk/round_district.html", {"round": round_, "rows": rows, "totals": totals})
-    raise Http404("您的账号没有可查看的范围")
+    raise Http404(_("您的账号没有可查看的范围"))
 
 
 @login_required
@@ -72,11 +73,11 @@ def committee_bookings(request: HttpRequest, round_id: int, committee_id: int) -
     scope = scope_of(request.user)
     if committee_id == 0:
         if scope.level not in ("town", "district"):
-            raise Http404("没有找到该列表")
+            raise Http404(_("没有找到该列表"))
         return _booking_list(request, round_, committee=None, unresolved=True)
     committee = committees_in_scope(request.user).filter(pk=committee_id).first()
     if committee is None:
-        raise Http404("没有找到该居委会")
+        raise Http404(_("没有找到该居委会"))
     return _booking_list(request, round_, committee=committee)
 
 
@@ -119,7 +120,7 @@ def _own_committee(user: User | object) -> Committee | None:
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = queries.booking_for_staff(request.user, pk)
     if booking is None:
-        raise Http404("没有找到该预约")
+        raise Http404(_("没有找到该预约"))
     unmasked = booking_reveal(actor=request.user, booking=booking, request=request)
     return render(request, "desk/booking_detail.html", {"b": booking, "unmasked": unmasked})
 
@@ -154,7 +155,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
         )[0]
         try:
             if user.district is None:
-                raise PermissionError("您的账号没有绑定区，不能创建轮次。")
+                raise PermissionError(_("您的账号没有绑定区，不能创建轮次。"))
             round_ = round_create(
                 actor=user,
                 district=user.district,
@@ -171,11 +172,12 @@ def round_new(request: HttpRequest) -> HttpResponse:
                 status=data["status"],
             )
         except IntegrityError:
-            form.add_error("number", f"{goods.name}第{data['number']}轮已存在。")
+            message = _("{goods}第{number}轮已存在。").format(goods=goods.name, number=data["number"])
+            form.add_error("number", message)
         except PermissionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"已创建{round_.name}。")
+            messages.success(request, _("已创建{round}。").format(round=round_.name))
             return redirect("desk:round", round_id=round_.pk)
     return render(request, "desk/round_form.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -186,11 +188,12 @@ def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round_or_404(request, round_id)
     status = request.POST.get("status", "")
     if status not in RoundStatus.values:
-        raise Http404("无效的状态")
+        raise Http404(_("无效的状态"))
     try:
         round_set_status(actor=request.user, round_=round_, status=status)
     except (PermissionError, ValueError) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{round_.name}：{RoundStatus(status).label}")
+        label = RoundStatus(status).label
+        messages.success(request, _("{round}：{status}").format(round=round_.name, status=label))
     return redirect(f"{reverse('desk:home')}?all=1")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.addresses.models import StandardAddress
 from fangkong.orgs.models import Town
@@ -35,9 +37,9 @@ class BookingData:
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=60, required=False)
-    id_type = forms.ChoiceField(label="证件类型", choices=IdType.choices, initial=IdType.RESIDENT_ID, required=False)
-    id_number = forms.CharField(label="证件号码", max_length=40, required=False)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=60, required=False)
+    id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), choices=IdType.choices, initial=IdType.RESIDENT_ID, required=False)
+    id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=40, required=False)
 
     def clean_name(self) -> str:
         return validate_person_name(self.cleaned_data.get("name", ""))
@@ -64,25 +66,25 @@ class MemberForm(PersonForm):
 
 
 class BookingForm(PersonForm):
-    phone = forms.CharField(label="手机号码", max_length=32, required=False)
-    address_id = forms.CharField(label="居住地址", max_length=32, required=False, widget=forms.HiddenInput)
-    address_text = forms.CharField(label="居住地址（未找到时手动填写）", max_length=200, required=False)
-    town_code = forms.CharField(label="所在街镇", max_length=16, required=False)
+    phone = forms.CharField(label=gettext_lazy("手机号码"), max_length=32, required=False)
+    address_id = forms.CharField(label=gettext_lazy("居住地址"), max_length=32, required=False, widget=forms.HiddenInput)
+    address_text = forms.CharField(label=gettext_lazy("居住地址（未找到时手动填写）"), max_length=200, required=False)
+    town_code = forms.CharField(label=gettext_lazy("所在街镇"), max_length=16, required=False)
     household_size = forms.IntegerField(
-        label="家庭人数",
+        label=gettext_lazy("家庭人数"),
         min_value=1,
         max_value=20,
         initial=1,
         error_messages={
-            "required": "请填写家庭人数。",
-            "invalid": "家庭人数应为数字。",
-            "min_value": "家庭人数至少为1人。",
-            "max_value": "家庭人数不能超过20人。",
+            "required": gettext_lazy("请填写家庭人数。"),
+            "invalid": gettext_lazy("家庭人数应为数字。"),
+            "min_value": gettext_lazy("家庭人数至少为1人。"),
+            "max_value": gettext_lazy("家庭人数不能超过20人。"),
         },
     )
     consent = forms.BooleanField(
-        label="我已阅读并同意隐私声明",
-        error_messages={"required": "请阅读并勾选同意隐私声明后再提交。"},
+        label=gettext_lazy("我已阅读并同意隐私声明"),
+        error_messages={"required": gettext_lazy("请阅读并勾选同意隐私声明后再提交。")},
     )
 
     def clean_phone(self) -> str:
@@ -98,22 +100,22 @@ class BookingForm(PersonForm):
                 StandardAddress.objects.select_related("town", "committee").filter(address_id=address_id).first()
             )
             if address is None:
-                self.add_error("address_id", "所选地址不存在，请重新搜索选择。")
+                self.add_error("address_id", _("所选地址不存在，请重新搜索选择。"))
                 return data
             data["address"] = address
             data["town"] = address.town
             data["address_text"] = address.label
             return data
         if not address_text:
-            self.add_error("address_id", "请搜索并选择居住地址；找不到时请手动填写。")
+            self.add_error("address_id", _("请搜索并选择居住地址；找不到时请手动填写。"))
             return data
         if len(address_text) < 4:
-            self.add_error("address_text", "地址太短，请写明路名、弄号、门牌号和室号。")
+            self.add_error("address_text", _("地址太短，请写明路名、弄号、门牌号和室号。"))
             return data
         data["address_text"] = address_text
         town = self._town_for_text(address_text, (data.get("town_code") or "").strip())
         if town is None:
-            self.add_error("town_code", "无法从地址判断所在街镇，请选择所在街镇。")
+            self.add_error("town_code", _("无法从地址判断所在街镇，请选择所在街镇。"))
             return data
         data["town"] = town
         return data
@@ -122,7 +124,7 @@ class BookingForm(PersonForm):
         if town_code:
             town = Town.objects.filter(code=town_code).first()
             if town is None:
-                self.add_error("town_code", "所选街镇不存在。")
+                self.add_error("town_code", _("所选街镇不存在。"))
             return town
         named = [t for t in Town.objects.only("id", "name", "code", "district_id") if t.name in text]
         return named[0] if len(named) == 1 else None
@@ -150,14 +152,17 @@ def validate_members(forms_: list[MemberForm], applicant_id: str | None) -> tupl
             continue
         if not form.is_valid():
             for field_errors in form.errors.values():
-                errors.extend(f"第{index}位家庭成员：{message}" for message in field_errors)
+                errors.extend(
+                    _("第{index}位家庭成员：{message}").format(index=index, message=message)
+                    for message in field_errors
+                )
             continue
         person = form.person()
         if person.id_number in seen:
-            errors.append(f"第{index}位家庭成员：证件号码与其他人重复。")
+            errors.append(_("第{index}位家庭成员：证件号码与其他人重复。").format(index=index))
             continue
         seen.add(person.id_number)
         people.append(person)
     if len(people) > MAX_MEMBERS:
-        errors.append(f"一次最多为{MAX_MEMBERS}位家庭成员代约。")
+        errors.append(_("一次最多为{count}位家庭成员代约。").format(count=MAX_MEMBERS))
     return people, ({"members": errors} if errors else {})

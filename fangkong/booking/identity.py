@@ -1,4 +1,4 @@
-"""Checking and normalising identity documents and phone numbers, with Chinese messages.
+"""Checking and normalising identity documents and phone numbers, with translatable messages.
 
 Resident ID numbers are checked for format, birth date and checksum with python-stdnum, but
 not for the birthplace code: ``cn.ric.is_valid`` rejects real IDs whose area code is younger
@@ -13,6 +13,7 @@ from datetime import date
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
 from .models import IdType
@@ -33,19 +34,19 @@ def normalise_id_number(value: str) -> str:
 def validate_resident_id(value: str, *, today: date | None = None) -> str:
     number = normalise_id_number(value)
     if not number:
-        raise ValidationError("请填写身份证号码。", code="required")
+        raise ValidationError(_("请填写身份证号码。"), code="required")
     if len(number) != 18:
-        raise ValidationError(f"身份证号码应为18位，您填写了{len(number)}位。", code="length")
+        raise ValidationError(_("身份证号码应为18位，您填写了{count}位。").format(count=len(number)), code="length")
     if not _RESIDENT_ID.match(number):
-        raise ValidationError("身份证号码前17位应为数字，最后一位为数字或X。", code="format")
+        raise ValidationError(_("身份证号码前17位应为数字，最后一位为数字或X。"), code="format")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError("身份证号码中的出生日期无效，请核对。", code="birth_date") from None
+        raise ValidationError(_("身份证号码中的出生日期无效，请核对。"), code="birth_date") from None
     if born > (today or date.today()) or born.year < 1900:
-        raise ValidationError("身份证号码中的出生日期无效，请核对。", code="birth_date")
+        raise ValidationError(_("身份证号码中的出生日期无效，请核对。"), code="birth_date")
     if ric.calc_check_digit(number[:17]) != number[17]:
-        raise ValidationError("身份证号码校验位不正确，请核对是否有输错的数字。", code="checksum")
+        raise ValidationError(_("身份证号码校验位不正确，请核对是否有输错的数字。"), code="checksum")
     return number
 
 
@@ -54,15 +55,15 @@ def validate_id_number(id_type: str, value: str) -> str:
         return validate_resident_id(value)
     number = normalise_id_number(value)
     if not number:
-        raise ValidationError("请填写证件号码。", code="required")
+        raise ValidationError(_("请填写证件号码。"), code="required")
     if id_type == IdType.PASSPORT and not _PASSPORT.match(number):
-        raise ValidationError("护照号码应为5到17位字母或数字。", code="format")
+        raise ValidationError(_("护照号码应为5到17位字母或数字。"), code="format")
     if id_type == IdType.HK_MO_PERMIT and not _HKMO_PERMIT.match(number):
-        raise ValidationError("港澳居民来往内地通行证号码应为H或M开头，后跟8位或10位数字。", code="format")
+        raise ValidationError(_("港澳居民来往内地通行证号码应为H或M开头，后跟8位或10位数字。"), code="format")
     if id_type == IdType.TW_PERMIT and not _TW_PERMIT.match(number):
-        raise ValidationError("台湾居民来往大陆通行证号码应为8位或10位数字。", code="format")
+        raise ValidationError(_("台湾居民来往大陆通行证号码应为8位或10位数字。"), code="format")
     if id_type not in IdType.values:
-        raise ValidationError("请选择证件类型。", code="id_type")
+        raise ValidationError(_("请选择证件类型。"), code="id_type")
     return number
 
 
@@ -70,22 +71,22 @@ def validate_mobile(value: str) -> str:
     """Return the 11-digit mainland mobile number, accepting +86, 86-, spaces and dashes."""
     raw = unicodedata.normalize("NFKC", value or "").strip()
     if not raw:
-        raise ValidationError("请填写手机号码。", code="required")
+        raise ValidationError(_("请填写手机号码。"), code="required")
     digits = re.sub(r"[\s\-()]", "", raw)
     if not re.fullmatch(r"\+?\d+", digits):
-        raise ValidationError("手机号码只能包含数字。", code="format")
+        raise ValidationError(_("手机号码只能包含数字。"), code="format")
     try:
         parsed = phonenumbers.parse(digits, "CN")
     except phonenumbers.NumberParseException:
-        raise ValidationError("手机号码格式不正确，请填写11位手机号码。", code="format") from None
+        raise ValidationError(_("手机号码格式不正确，请填写11位手机号码。"), code="format") from None
     national = str(parsed.national_number)
     if parsed.country_code != 86 or len(national) != 11 or not national.startswith("1"):
-        raise ValidationError("请填写11位中国大陆手机号码，用于接收短信。", code="format")
+        raise ValidationError(_("请填写11位中国大陆手机号码，用于接收短信。"), code="format")
     if phonenumbers.number_type(parsed) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise ValidationError("该号码不是有效的手机号码，请核对。", code="not_mobile")
+        raise ValidationError(_("该号码不是有效的手机号码，请核对。"), code="not_mobile")
     return national
 
 
@@ -93,9 +94,9 @@ def validate_person_name(value: str) -> str:
     name = unicodedata.normalize("NFKC", value or "").strip()
     name = re.sub(r"\s+", " ", name)
     if not name:
-        raise ValidationError("请填写姓名。", code="required")
+        raise ValidationError(_("请填写姓名。"), code="required")
     if len(name) > 30:
-        raise ValidationError("姓名不能超过30个字。", code="length")
+        raise ValidationError(_("姓名不能超过30个字。"), code="length")
     if re.search(r"[\d<>{}\[\]@#$%^&*=+|\\/]", name):
-        raise ValidationError("姓名中不能包含数字或特殊符号。", code="format")
+        raise ValidationError(_("姓名中不能包含数字或特殊符号。"), code="format")
     return name

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from fangkong.core.messaging import queue_sms
@@ -41,9 +42,9 @@ def lookup_code_request(*, request: HttpRequest, id_number: str, phone: str) -> 
     """Send a code if a booking matches; raise 429-style errors when over the limits."""
     ip = request.META.get("REMOTE_ADDR", "")
     if _limited(request, "lookup-ip", ip, "20/h"):
-        raise LookupError_("请求过于频繁，请稍后再试。", status=429, field="__all__")
+        raise LookupError_(_("请求过于频繁，请稍后再试。"), status=429, field="__all__")
     if _limited(request, "lookup-phone-min", phone, "1/m") or _limited(request, "lookup-phone", phone, "5/h"):
-        raise LookupError_("验证码发送过于频繁，请1分钟后再试（每小时最多5次）。", status=429, field="phone")
+        raise LookupError_(_("验证码发送过于频繁，请1分钟后再试（每小时最多5次）。"), status=429, field="phone")
     if not Booking.objects.filter(id_number=id_number, phone=phone).exists():
         return
     code = f"{secrets.randbelow(10**6):06d}"
@@ -68,7 +69,7 @@ def lookup_code_request(*, request: HttpRequest, id_number: str, phone: str) -> 
 def lookup_bookings(*, request: HttpRequest, id_number: str, phone: str, code: str) -> QuerySet[Booking]:
     ip = request.META.get("REMOTE_ADDR", "")
     if _limited(request, "lookup-verify-ip", ip, "60/h"):
-        raise LookupError_("请求过于频繁，请稍后再试。", status=429, field="__all__")
+        raise LookupError_(_("请求过于频繁，请稍后再试。"), status=429, field="__all__")
     now = timezone.now()
     candidate = (
         LookupCode.objects.filter(phone=phone, id_number=id_number, used_at__isnull=True, expires_at__gt=now)
@@ -76,11 +77,11 @@ def lookup_bookings(*, request: HttpRequest, id_number: str, phone: str, code: s
         .first()
     )
     if candidate is None:
-        raise LookupError_("验证码已过期或未发送，请重新获取。")
+        raise LookupError_(_("验证码已过期或未发送，请重新获取。"))
     if candidate.tries >= settings.OTP_MAX_TRIES:
-        raise LookupError_("验证码错误次数过多，请重新获取。")
+        raise LookupError_(_("验证码错误次数过多，请重新获取。"))
     if not constant_time_compare(_hash(code.strip(), id_number, phone), candidate.code_hash):
         LookupCode.objects.filter(pk=candidate.pk).update(tries=candidate.tries + 1)
-        raise LookupError_("验证码不正确，请核对短信中的6位数字。")
+        raise LookupError_(_("验证码不正确，请核对短信中的6位数字。"))
     LookupCode.objects.filter(pk=candidate.pk).update(used_at=now)
     return Booking.objects.filter(id_number=id_number, phone=phone).select_related("round", "committee", "town")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from fangkong.addresses.models import StandardAddress
 from fangkong.orgs.models import Committee, District, Town
@@ -12,27 +13,27 @@ from fangkong.orgs.scoping import ScopedQuerySet
 
 
 class Goods(models.Model):
-    name = models.CharField("物资名称", max_length=64, unique=True)
-    unit = models.CharField("单位", max_length=8, default="个")
-    description = models.TextField("说明", blank=True)
+    name = models.CharField(_("物资名称"), max_length=64, unique=True)
+    unit = models.CharField(_("单位"), max_length=8, default="个")
+    description = models.TextField(_("说明"), blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "物资"
+        verbose_name = verbose_name_plural = _("物资")
 
     def __str__(self) -> str:
         return self.name
 
 
 class RoundStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    OPEN = "open", "预约中"
-    CLOSED = "closed", "已截止"
-    ALLOCATED = "allocated", "已分配"
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("预约中")
+    CLOSED = "closed", _("已截止")
+    ALLOCATED = "allocated", _("已分配")
 
 
 class Allocation(models.TextChoices):
-    REGISTRATION_ORDER = "order", "按登记顺序"
-    LOTTERY = "lottery", "超额时摇号"
+    REGISTRATION_ORDER = "order", _("按登记顺序")
+    LOTTERY = "lottery", _("超额时摇号")
 
 
 class RoundQuerySet(models.QuerySet):
@@ -60,20 +61,20 @@ class Round(models.Model):
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     town = models.ForeignKey(
-        Town, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="空：全区；否则仅限该街镇居民"
+        Town, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text=_("空：全区；否则仅限该街镇居民")
     )
     goods = models.ForeignKey(Goods, on_delete=models.PROTECT, related_name="rounds")
-    number = models.PositiveSmallIntegerField("轮次")
-    name = models.CharField("名称", max_length=64)
-    opens_at = models.DateTimeField("开始时间")
-    closes_at = models.DateTimeField("截止时间")
-    status = models.CharField("状态", max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
-    per_person_limit = models.PositiveSmallIntegerField("每人限购数量", default=5)
-    per_household_limit = models.PositiveSmallIntegerField("每户限约人数", default=5)
-    total_quota = models.PositiveIntegerField("总额度（人份）", null=True, blank=True)
-    total_booked = models.PositiveIntegerField("已预约（人份）", default=0)
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    name = models.CharField(_("名称"), max_length=64)
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    status = models.CharField(_("状态"), max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    per_person_limit = models.PositiveSmallIntegerField(_("每人限购数量"), default=5)
+    per_household_limit = models.PositiveSmallIntegerField(_("每户限约人数"), default=5)
+    total_quota = models.PositiveIntegerField(_("总额度（人份）"), null=True, blank=True)
+    total_booked = models.PositiveIntegerField(_("已预约（人份）"), default=0)
     allocation = models.CharField(
-        "分配方式", max_length=8, choices=Allocation.choices, default=Allocation.REGISTRATION_ORDER
+        _("分配方式"), max_length=8, choices=Allocation.choices, default=Allocation.REGISTRATION_ORDER
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,7 +82,7 @@ class Round(models.Model):
     objects = RoundQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "预约轮次"
+        verbose_name = verbose_name_plural = _("预约轮次")
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "goods", "number"], condition=models.Q(town__isnull=True), name="round_unique_number"
@@ -115,11 +116,11 @@ class RoundUnit(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="units")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
     committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    quota = models.PositiveIntegerField("额度（人份）", null=True, blank=True)
-    booked = models.PositiveIntegerField("已预约", default=0)
+    quota = models.PositiveIntegerField(_("额度（人份）"), null=True, blank=True)
+    booked = models.PositiveIntegerField(_("已预约"), default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "轮次额度"
+        verbose_name = verbose_name_plural = _("轮次额度")
         constraints = [
             models.UniqueConstraint(fields=["round", "committee"], name="roundunit_unique_committee"),
             models.UniqueConstraint(
@@ -136,23 +137,23 @@ class RoundUnit(models.Model):
 
 
 class IdType(models.TextChoices):
-    RESIDENT_ID = "resident_id", "居民身份证"
-    PASSPORT = "passport", "护照"
-    HK_MO_PERMIT = "hkmo_permit", "港澳居民来往内地通行证"
-    TW_PERMIT = "tw_permit", "台湾居民来往大陆通行证"
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    PASSPORT = "passport", _("护照")
+    HK_MO_PERMIT = "hkmo_permit", _("港澳居民来往内地通行证")
+    TW_PERMIT = "tw_permit", _("台湾居民来往大陆通行证")
 
 
 class BookingStatus(models.TextChoices):
-    PENDING = "pending", "待审核"
-    APPROVED = "approved", "已通过"
-    REJECTED = "rejected", "不通过"
-    ON_HOLD = "on_hold", "待定"
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("不通过")
+    ON_HOLD = "on_hold", _("待定")
 
 
 class BookingSource(models.TextChoices):
-    WEB = "web", "网页"
-    API = "api", "接口"
-    DESK = "desk", "窗口代录"
+    WEB = "web", _("网页")
+    API = "api", _("接口")
+    DESK = "desk", _("窗口代录")
 
 
 class BookingQuerySet(ScopedQuerySet):
@@ -161,33 +162,33 @@ class BookingQuerySet(ScopedQuerySet):
 
 class Booking(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="bookings")
-    booking_no = models.CharField("预约编号", max_length=32, unique=True)
-    seq = models.PositiveIntegerField("排队序号")
+    booking_no = models.CharField(_("预约编号"), max_length=32, unique=True)
+    seq = models.PositiveIntegerField(_("排队序号"))
     unit = models.ForeignKey(RoundUnit, on_delete=models.PROTECT, related_name="bookings")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
     committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField("姓名", max_length=32)
-    id_type = models.CharField("证件类型", max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = models.CharField("证件号码", max_length=32)
-    phone = models.CharField("手机号", max_length=20)
+    name = models.CharField(_("姓名"), max_length=32)
+    id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField(_("证件号码"), max_length=32)
+    phone = models.CharField(_("手机号"), max_length=20)
     address = models.ForeignKey(StandardAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    address_text = models.CharField("地址", max_length=200)
-    compound = models.CharField("小区", max_length=64, blank=True)
-    household_size = models.PositiveSmallIntegerField("家庭人数", default=1)
-    quantity = models.PositiveSmallIntegerField("数量", default=1)
+    address_text = models.CharField(_("地址"), max_length=200)
+    compound = models.CharField(_("小区"), max_length=64, blank=True)
+    household_size = models.PositiveSmallIntegerField(_("家庭人数"), default=1)
+    quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
     proxy_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name="代约人"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("代约人")
     )
-    status = models.CharField("状态", max_length=12, choices=BookingStatus.choices, default=BookingStatus.PENDING)
-    source = models.CharField("来源", max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
-    consent_at = models.DateTimeField("同意隐私声明时间")
-    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    status = models.CharField(_("状态"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    source = models.CharField(_("来源"), max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
+    consent_at = models.DateTimeField(_("同意隐私声明时间"))
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "预约"
+        verbose_name = verbose_name_plural = _("预约")
         constraints = [
             models.UniqueConstraint(fields=["round", "id_type", "id_number"], name="booking_one_per_person_per_round"),
         ]
@@ -215,7 +216,7 @@ class LookupCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "查询验证码"
+        verbose_name = verbose_name_plural = _("查询验证码")
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.messaging import queue_sms
@@ -56,7 +57,8 @@ class DuplicateBooking(BookingError):
     code = "duplicate"
 
     def __init__(self, existing: Booking) -> None:
-        super().__init__(f"该证件本轮已预约，预约编号 {existing.booking_no}。", field="id_number")
+        message = _("该证件本轮已预约，预约编号 {booking_no}。").format(booking_no=existing.booking_no)
+        super().__init__(message, field="id_number")
         self.existing = existing
 
 
@@ -83,7 +85,7 @@ def _take_place(round_: Round, *, committee_id: int | None, town_id: int) -> tup
     if row is None:
         exists = RoundUnit.objects.filter(round=round_, town_id=town_id, committee=committee_id).exists()
         if exists:
-            raise QuotaExhausted("您所在居委会本轮额度已约满，请关注下一轮预约。")
+            raise QuotaExhausted(_("您所在居委会本轮额度已约满，请关注下一轮预约。"))
         RoundUnit.objects.create(round=round_, town_id=town_id, committee_id=committee_id)
         return _take_place(round_, committee_id=committee_id, town_id=town_id)
     return int(row[0]), int(row[1])
@@ -96,7 +98,7 @@ def _take_round_quota(round_: Round, count: int) -> None:
         total_booked=F("total_booked") + count
     )
     if not taken:
-        raise QuotaExhausted("本轮预约额度已全部约满，请关注下一轮预约。")
+        raise QuotaExhausted(_("本轮预约额度已全部约满，请关注下一轮预约。"))
 
 
 def booking_create(
@@ -116,10 +118,14 @@ def booking_create(
     now = now or timezone.now()
     if not round_.is_open_at(now):
         if round_.status == RoundStatus.OPEN and now < round_.opens_at:
-            raise RoundNotOpen(f"{round_.name}尚未开始，开始时间 {timezone.localtime(round_.opens_at):%m月%d日 %H:%M}。")
-        raise RoundNotOpen(f"{round_.name}已停止预约。")
+            # Translators: a date format for django.utils.dateformat (m: month, d: day, H:i: time).
+            opens = dateformat.format(timezone.localtime(round_.opens_at), _("m月d日 H:i"))
+            raise RoundNotOpen(_("{round}尚未开始，开始时间 {opens}。").format(round=round_.name, opens=opens))
+        raise RoundNotOpen(_("{round}已停止预约。").format(round=round_.name))
     if round_.town_id is not None and data.town.pk != round_.town_id:
-        raise BookingError(f"{round_.name}仅限{round_.town}居民预约。", field="address_id")
+        raise BookingError(
+            _("{round}仅限{town}居民预约。").format(round=round_.name, town=round_.town), field="address_id"
+        )
     people = [data.applicant, *data.members]
     address = data.address
     committee_id = address.committee_id if address else None
@@ -129,7 +135,9 @@ def booking_create(
                 already = Booking.objects.filter(round=round_, address=address).count()
                 if already + len(people) > round_.per_household_limit:
                     raise HouseholdLimit(
-                        f"同一户本轮最多预约{round_.per_household_limit}人，该地址已有{already}人预约。",
+                        _("同一户本轮最多预约{limit}人，该地址已有{already}人预约。").format(
+                            limit=round_.per_household_limit, already=already
+                        ),
                         field="address_id",
                     )
             created: list[Booking] = []
@@ -168,7 +176,9 @@ def booking_create(
             raise DuplicateBooking(existing) from None
         for index, member in enumerate(data.members, start=1):
             if _existing_booking(round_, member) is not None:
-                raise MemberAlreadyBooked(f"第{index}位家庭成员本轮已预约，请勿重复代约。", field="members") from None
+                raise MemberAlreadyBooked(
+                    _("第{index}位家庭成员本轮已预约，请勿重复代约。").format(index=index), field="members"
+                ) from None
         raise
     return BookingOutcome(booking=created[0], members=created[1:])
 
@@ -261,11 +271,11 @@ def round_create(
     if actor is None or actor.role not in (Role.DISTRICT_OFFICER, Role.TOWN_OFFICER, Role.SYSTEM_ADMIN) or not actor.has_perm(
         "orgs.manage_rounds"
     ):
-        raise PermissionError("只有区级或街镇工作人员可以创建预约轮次。")
+        raise PermissionError(_("只有区级或街镇工作人员可以创建预约轮次。"))
     if actor.role == Role.TOWN_OFFICER and (town is None or town.pk != actor.town_id):
-        raise PermissionError("街镇工作人员只能为本街镇创建预约轮次。")
+        raise PermissionError(_("街镇工作人员只能为本街镇创建预约轮次。"))
     if actor.district_id != district.pk:
-        raise PermissionError("只能为本区创建预约轮次。")
+        raise PermissionError(_("只能为本区创建预约轮次。"))
     round_ = Round.objects.create(
         district=district,
         town=town,
@@ -312,11 +322,13 @@ ROUND_TRANSITIONS = {
 def round_set_status(*, actor: Any, round_: Round, status: str) -> Round:
     """Open, close or reopen a round; only its district's officers, or its own town's."""
     if not actor.has_perm("orgs.manage_rounds") or not Round.objects.visible_to(actor).filter(pk=round_.pk).exists():
-        raise PermissionError("没有管理该预约轮次的权限。")
+        raise PermissionError(_("没有管理该预约轮次的权限。"))
     if actor.role == Role.TOWN_OFFICER and round_.town_id != actor.town_id:
-        raise PermissionError("全区轮次由区级工作人员管理。")
+        raise PermissionError(_("全区轮次由区级工作人员管理。"))
     if status not in ROUND_TRANSITIONS.get(RoundStatus(round_.status), set()):
-        raise ValueError(f"轮次不能从“{round_.get_status_display()}”变为“{RoundStatus(status).label}”。")
+        raise ValueError(
+            _("轮次不能从“{old}”变为“{new}”。").format(old=round_.get_status_display(), new=RoundStatus(status).label)
+        )
     Round.objects.filter(pk=round_.pk).update(status=status)
     round_.status = status
     audit_log(

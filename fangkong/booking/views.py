@@ -7,6 +7,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
@@ -90,7 +91,7 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
     try:
         pk = signing.loads(token, salt=DONE_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
-        raise Http404("链接无效或已过期") from None
+        raise Http404(_("链接无效或已过期")) from None
     booking = get_object_or_404(Booking.objects.select_related("round", "committee", "town"), pk=pk)
     members = list(booking.members.order_by("seq"))
     return render(
@@ -127,7 +128,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         id_number = phone = ""
         try:
             id_number = validate_id_number(request.POST.get("id_type") or IdType.RESIDENT_ID, raw_id)
-        except Exception as exc:  # ValidationError carries the Chinese message
+        except Exception as exc:  # ValidationError carries the (translated) message
             errors["id_number"] = " ".join(getattr(exc, "messages", [str(exc)]))
         try:
             phone = validate_mobile(raw_phone)

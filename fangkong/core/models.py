@@ -5,28 +5,29 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """Who did what to which object, when and from where. Written by services, never edited."""
 
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField("操作人", max_length=64, blank=True)
-    action = models.CharField("操作", max_length=48, db_index=True)
-    object_type = models.CharField("对象类型", max_length=48, blank=True)
-    object_id = models.CharField("对象", max_length=64, blank=True)
+    actor_label = models.CharField(_("操作人"), max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=48, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=48, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True)
     # Where the object sits in the org tree, so audit pages can be scoped like everything else.
     district_id = models.BigIntegerField(null=True, blank=True)
     town_id = models.BigIntegerField(null=True, blank=True)
     committee_id = models.BigIntegerField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "审计日志"
+        verbose_name = verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -35,16 +36,16 @@ class AuditEvent(models.Model):
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "短信"
-    EMAIL = "email", "邮件"
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("邮件")
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    SENDING = "sending", "发送中"
-    SENT = "sent", "已发送"
-    FAILED = "failed", "发送失败"
-    SUPPRESSED = "suppressed", "超出频率限制未发送"
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    SUPPRESSED = "suppressed", _("超出频率限制未发送")
 
 
 class OutboundMessage(models.Model):
@@ -55,10 +56,10 @@ class OutboundMessage(models.Model):
     """
 
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.SMS)
-    recipient = models.CharField("接收人", max_length=254)
-    template = models.CharField("模板", max_length=48)
+    recipient = models.CharField(_("接收人"), max_length=254)
+    template = models.CharField(_("模板"), max_length=48)
     variables = models.JSONField(default=dict)
-    rendered = models.TextField("内容", blank=True)
+    rendered = models.TextField(_("内容"), blank=True)
     idempotency_key = models.CharField(max_length=96, unique=True)
     status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -70,7 +71,7 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=128, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "待发消息"
+        verbose_name = verbose_name_plural = _("待发消息")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["recipient", "created_at"]),
@@ -94,7 +95,7 @@ class DeliveredMessage(models.Model):
     delivered_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "已投递消息（演示网关）"
+        verbose_name = verbose_name_plural = _("已投递消息（演示网关）")
         ordering = ["-delivered_at", "-id"]
 
     def __str__(self) -> str:

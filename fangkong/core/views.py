@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .masking import mask_phone
 from .models import DeliveredMessage
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = "请求过于频繁，请稍后再试。"
+    message = _("请求过于频繁，请稍后再试。")
     if request.path.startswith("/api/"):
         return JsonResponse({"errors": {"__all__": [message]}}, status=429)
     return render(request, "core/ratelimited.html", {"message": message}, status=429)
@@ -22,10 +23,10 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """What the demo gateway "sent". Open to everyone in DEBUG (so a newcomer can read the
     lookup code), otherwise only to staff who may read the audit log."""
     if settings.SMS_BACKEND != "outbox":
-        raise Http404("短信发件箱只在演示网关（SMS_BACKEND=outbox）下可用")
+        raise Http404(_("短信发件箱只在演示网关（SMS_BACKEND=outbox）下可用"))
     user = request.user
     if not (settings.DEBUG or (user.is_authenticated and user.has_perm("orgs.view_audit_log"))):
-        raise Http404("无权查看")
+        raise Http404(_("无权查看"))
     phone = request.GET.get("phone", "").strip()
     messages = DeliveredMessage.objects.all()
     if phone:

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Committee, District, Town, User
 
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("岗位", {"fields": ("display_name", "phone", "role", "district", "town", "committee")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("岗位"), {"fields": ("display_name", "phone", "role", "district", "town", "committee")}))
     list_display = ("username", "display_name", "role", "town", "committee", "is_active")
     list_filter = ("role", "town")
 

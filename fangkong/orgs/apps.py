@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
     name = "fangkong.orgs"
     label = "orgs"
-    verbose_name = "组织与人员"
+    verbose_name = _("组织与人员")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

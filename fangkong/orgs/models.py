@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class District(models.Model):
-    code = models.CharField("代码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=64)
+    code = models.CharField(_("代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
 
     class Meta:
-        verbose_name = verbose_name_plural = "区"
+        verbose_name = verbose_name_plural = _("区")
 
     def __str__(self) -> str:
         return self.name
@@ -22,11 +23,11 @@ class District(models.Model):
 
 class Town(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="towns")
-    code = models.CharField("代码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=64)
+    code = models.CharField(_("代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
 
     class Meta:
-        verbose_name = verbose_name_plural = "街镇"
+        verbose_name = verbose_name_plural = _("街镇")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -34,19 +35,19 @@ class Town(models.Model):
 
 
 class CommitteeKind(models.TextChoices):
-    RESIDENTS = "居委会", "居委会"
-    VILLAGERS = "村委会", "村委会"
+    RESIDENTS = "居委会", _("居委会")
+    VILLAGERS = "村委会", _("村委会")
 
 
 class Committee(models.Model):
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="committees")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="committees")
-    code = models.CharField("代码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=64)
-    kind = models.CharField("类型", max_length=8, choices=CommitteeKind.choices, default=CommitteeKind.RESIDENTS)
+    code = models.CharField(_("代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=8, choices=CommitteeKind.choices, default=CommitteeKind.RESIDENTS)
 
     class Meta:
-        verbose_name = verbose_name_plural = "居村委"
+        verbose_name = verbose_name_plural = _("居村委")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -58,10 +59,10 @@ class Compound(models.Model):
 
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="compounds")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField("名称", max_length=64)
+    name = models.CharField(_("名称"), max_length=64)
 
     class Meta:
-        verbose_name = verbose_name_plural = "小区"
+        verbose_name = verbose_name_plural = _("小区")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["committee", "name"], name="compound_unique_name")]
 
@@ -70,19 +71,19 @@ class Compound(models.Model):
 
 
 class Role(models.TextChoices):
-    DISTRICT_OFFICER = "district_officer", "区级工作人员"
-    TOWN_OFFICER = "town_officer", "街镇工作人员"
-    COMMITTEE_WORKER = "committee_worker", "居村委社工"
-    PICKUP_CLERK = "pickup_clerk", "领取点店员"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    DISTRICT_OFFICER = "district_officer", _("区级工作人员")
+    TOWN_OFFICER = "town_officer", _("街镇工作人员")
+    COMMITTEE_WORKER = "committee_worker", _("居村委社工")
+    PICKUP_CLERK = "pickup_clerk", _("领取点店员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class User(AbstractUser):
     """A staff account, bound to exactly one org unit at the level its role implies."""
 
-    display_name = models.CharField("姓名", max_length=32, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
-    role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=32, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices, blank=True)
     district = models.ForeignKey(District, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     town = models.ForeignKey(Town, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     committee = models.ForeignKey(
@@ -90,7 +91,7 @@ class User(AbstractUser):
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "工作人员"
+        verbose_name = verbose_name_plural = _("工作人员")
         permissions = [
             ("unmask_personal_data", "查看未脱敏的个人信息"),
             ("export_unmasked", "导出未脱敏的个人信息"),
