@@ -53,6 +53,7 @@ class BookingIn(Schema):
     town_code: str | None = None
     household_size: int | str | None = 1
     consent: bool | None = None
+    email: str | None = None
     members: list[MemberIn] = []
 
 
@@ -149,6 +150,7 @@ def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # 
             "town_code": payload.town_code or "",
             "household_size": "" if payload.household_size is None else str(payload.household_size),
             "consent": "on" if payload.consent else "",
+            "email": payload.email or "",
         }
     )
     member_forms = [

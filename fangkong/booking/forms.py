@@ -34,6 +34,7 @@ class BookingData:
     town: Town
     household_size: int
     members: tuple[Person, ...] = ()
+    email: str = ""
 
 
 class PersonForm(forms.Form):
@@ -81,6 +82,12 @@ class BookingForm(PersonForm):
             "min_value": gettext_lazy("家庭人数至少为1人。"),
             "max_value": gettext_lazy("家庭人数不能超过20人。"),
         },
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("电子邮箱（选填）"),
+        max_length=254,
+        required=False,
+        error_messages={"invalid": gettext_lazy("电子邮箱格式不正确，例如 name@example.com。")},
     )
     consent = forms.BooleanField(
         label=gettext_lazy("我已阅读并同意隐私声明"),
@@ -139,6 +146,7 @@ class BookingForm(PersonForm):
             town=d["town"],
             household_size=d["household_size"],
             members=tuple(members),
+            email=d.get("email") or "",
         )
 
 

@@ -172,6 +172,7 @@ class Booking(models.Model):
     id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("证件号码"), max_length=32)
     phone = models.CharField(_("手机号"), max_length=20)
+    email = models.EmailField(_("电子邮箱"), blank=True)
     address = models.ForeignKey(StandardAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     address_text = models.CharField(_("地址"), max_length=200)
     compound = models.CharField(_("小区"), max_length=64, blank=True)

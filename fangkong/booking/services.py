@@ -19,7 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_email, queue_sms
 from fangkong.orgs.models import Committee, District, Role, Town
 
 from .forms import BookingData, Person
@@ -209,6 +209,7 @@ def _insert_booking(
         id_type=person.id_type,
         id_number=person.id_number,
         phone=data.phone,
+        email=data.email,
         address=address,
         address_text=data.address_text,
         compound=address.compound if address else "",
@@ -222,27 +223,18 @@ def _insert_booking(
 
 
 def _queue_confirmation(lead: Booking, round_: Round, data: BookingData) -> None:
+    """The confirmation SMS (and e-mail when one was given), in the booking's transaction."""
     names = "、".join(p.name for p in (data.applicant, *data.members))
+    variables: dict[str, Any] = {"name": names, "round": round_.name, "booking_no": lead.booking_no}
     if lead.committee is not None:
-        queue_sms(
-            phone=data.phone,
-            template="booking_created",
-            variables={
-                "name": names,
-                "round": round_.name,
-                "booking_no": lead.booking_no,
-                "queue_position": lead.seq,
-                "committee": lead.committee.name,
-            },
-            key=f"booking_created:{lead.booking_no}",
-        )
+        template = "booking_created"
+        variables.update(queue_position=lead.seq, committee=lead.committee.name)
     else:
-        queue_sms(
-            phone=data.phone,
-            template="booking_unresolved",
-            variables={"name": names, "round": round_.name, "booking_no": lead.booking_no, "town": data.town.name},
-            key=f"booking_created:{lead.booking_no}",
-        )
+        template = "booking_unresolved"
+        variables.update(town=data.town.name)
+    queue_sms(phone=data.phone, template=template, variables=variables, key=f"booking_created:{lead.booking_no}")
+    if data.email:
+        queue_email(to=data.email, template=template, variables=variables, key=f"booking_created_email:{lead.booking_no}")
 
 
 def _existing_booking(round_: Round, person: Person) -> Booking | None:

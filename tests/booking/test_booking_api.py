@@ -188,3 +188,14 @@ def test_openapi_document_describes_the_contract(client, db) -> None:  # type: i
 def test_api_docs_page_uses_no_cdn(client, db) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in html and "/static/" in html
+
+
+def test_email_confirmation_is_queued_when_an_address_is_given(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    body = post(client, open_round, payload(rooms["qihe_101"], email="wang@example.com")).json()
+    email = OutboundMessage.objects.get(channel="email")
+    assert email.recipient == "wang@example.com" and email.idempotency_key == f"booking_created_email:{body['booking_no']}"
+
+
+def test_bad_email_is_explained(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    response = post(client, open_round, payload(rooms["qihe_101"], email="wang@"))
+    assert response.json()["errors"]["email"] == ["电子邮箱格式不正确，例如 name@example.com。"]
