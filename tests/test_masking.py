@@ -15,3 +15,9 @@ def test_phones_keep_prefix_and_last_four() -> None:
 
 def test_names_keep_the_surname() -> None:
     assert (mask_name("王明"), mask_name("王小明"), mask_name("")) == ("王*", "王**", "")
+
+
+def test_emails_keep_first_letter_and_domain() -> None:
+    from fangkong.core.masking import mask_email
+
+    assert mask_email("wang.xiaoming@example.com") == "w***@example.com"

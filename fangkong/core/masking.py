@@ -29,3 +29,11 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1)
+
+
+def mask_email(value: str) -> str:
+    """``wang.xiaoming@example.com`` → ``w***@example.com``."""
+    local, at, domain = (value or "").strip().partition("@")
+    if not at:
+        return mask_name(local)
+    return f"{local[:1]}***@{domain}"
