@@ -1,0 +1,1 @@
+"""Helpers of the benchmark scripts in ``benchmarks/`` (not part of the application)."""
