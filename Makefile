@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 0.0.0.0
-WEB_WORKERS ?= 2
+WEB_WORKERS ?= 3
 export PORT
 
 .PHONY: run setup install test test-fast test-postgres lint typecheck bench clean

@@ -27,6 +27,19 @@ def needs_shared_data() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SHARED_DATA.exists(), reason=f"../shared/data not found at {SHARED_DATA}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():  # type: ignore[no-untyped-def]
+    """Per-process caches (org tree, rounds) must not carry rows from one test to the next."""
+    from fangkong.booking import queries
+    from fangkong.orgs import cache
+
+    cache.clear()
+    queries._round_cache.clear()
+    yield
+    cache.clear()
+    queries._round_cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     from fangkong.orgs.services import org_import_csv

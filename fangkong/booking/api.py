@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
@@ -21,7 +20,7 @@ from . import lookup as lookup_service
 from .forms import BookingForm, MemberForm, validate_members
 from .identity import validate_id_number, validate_mobile
 from .models import Booking, BookingSource, IdType
-from .queries import rounds_public
+from .queries import round_for_booking, rounds_public
 from .services import BookingError, DuplicateBooking, booking_create
 
 router = Router(tags=["预约"])
@@ -138,7 +137,9 @@ def list_rounds(request: HttpRequest) -> list[RoundOut]:
 def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # type: ignore[no-untyped-def]
     if _too_many(request, "api-booking", "120/m"):
         return Status(429, {"errors": {"__all__": [_("请求过于频繁，请稍后再试。")]}})
-    round_ = get_object_or_404(rounds_public(), pk=round_id)
+    round_ = round_for_booking(round_id)
+    if round_ is None:
+        raise Http404
     form = BookingForm(
         {
             "name": payload.name,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.addresses.models import StandardAddress
+from fangkong.orgs import cache as org_cache
 from fangkong.orgs.models import Town
 
 from .identity import validate_id_number, validate_mobile, validate_person_name
@@ -35,6 +36,21 @@ class BookingData:
     household_size: int
     members: tuple[Person, ...] = ()
     email: str = ""
+
+
+def address_for_booking(address_id: str) -> StandardAddress | None:
+    """One single-table query; town and committee come from the per-process org cache."""
+    address = (
+        StandardAddress.objects.filter(address_id=address_id)
+        .only("id", "address_id", "district_id", "town_id", "committee_id", "compound", "label", "lane")
+        .first()
+    )
+    if address is not None:
+        town, committee = org_cache.town(address.town_id), org_cache.committee(address.committee_id)
+        if town is None or committee is None:
+            return None
+        address.town, address.committee = town, committee
+    return address
 
 
 class PersonForm(forms.Form):
@@ -103,9 +119,7 @@ class BookingForm(PersonForm):
         address_text = " ".join((data.get("address_text") or "").split())
         data["address"] = None
         if address_id:
-            address = (
-                StandardAddress.objects.select_related("town", "committee").filter(address_id=address_id).first()
-            )
+            address = address_for_booking(address_id)
             if address is None:
                 self.add_error("address_id", _("所选地址不存在，请重新搜索选择。"))
                 return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -15,6 +16,27 @@ from .models import Booking, BookingStatus, Round, RoundStatus
 def rounds_public() -> QuerySet[Round]:
     """Rounds a resident can see: open ones first, then the most recent others (not drafts)."""
     return Round.objects.exclude(status=RoundStatus.DRAFT).select_related("goods").open_first()
+
+
+ROUND_CACHE_SECONDS = 2.0
+_round_cache: dict[int, tuple[float, Round | None]] = {}
+
+
+def round_for_booking(pk: int) -> Round | None:
+    """The round a booking is submitted to, cached per process for ``ROUND_CACHE_SECONDS``.
+
+    Every booking needs it, and it changes rarely: a round closed by staff may still take
+    bookings for up to two seconds, which the window check (``closes_at``, not cached time)
+    does not depend on.
+    """
+    now = time.monotonic()
+    hit = _round_cache.get(pk)
+    if hit is None or hit[0] < now:
+        found = Round.objects.exclude(status=RoundStatus.DRAFT).select_related("goods").filter(pk=pk).first()
+        if len(_round_cache) > 1000:
+            _round_cache.clear()
+        _round_cache[pk] = hit = (now + ROUND_CACHE_SECONDS, found)
+    return hit[1]
 
 
 def rounds_for_staff(user: Any) -> QuerySet[Round]:

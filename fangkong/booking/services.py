@@ -203,7 +203,7 @@ def _insert_booking(
         seq=seq,
         unit_id=unit_id,
         district_id=data.town.district_id,
-        town_id=data.town.pk,
+        town=data.town,
         committee=committee,
         name=person.name,
         id_type=person.id_type,
@@ -232,9 +232,14 @@ def _queue_confirmation(lead: Booking, round_: Round, data: BookingData) -> None
     else:
         template = "booking_unresolved"
         variables.update(town=data.town.name)
-    queue_sms(phone=data.phone, template=template, variables=variables, key=f"booking_created:{lead.booking_no}")
+    queue_sms(
+        phone=data.phone, template=template, variables=variables, key=f"booking_created:{lead.booking_no}", new_event=True
+    )
     if data.email:
-        queue_email(to=data.email, template=template, variables=variables, key=f"booking_created_email:{lead.booking_no}")
+        queue_email(
+            to=data.email, template=template, variables=variables, key=f"booking_created_email:{lead.booking_no}",
+            new_event=True,
+        )
 
 
 def _existing_booking(round_: Round, person: Person) -> Booking | None:

@@ -43,53 +43,55 @@ def render_message(template: str, variables: dict[str, Any]) -> str:
     return " ".join(body.split())
 
 
-def queue_sms(*, phone: str, template: str, variables: dict[str, Any], key: str) -> OutboundMessage:
+def _check(templates: dict[str, tuple[str, ...]], template: str, variables: dict[str, Any]) -> None:
+    expected = templates.get(template)
+    if expected is None:
+        raise ValueError(f"unknown template {template!r}")
+    missing = set(expected) - set(variables)
+    if missing:
+        raise ValueError(f"template {template!r} needs {sorted(missing)}")
+
+
+def _queue(channel: str, recipient: str, template: str, variables: dict[str, Any], key: str, new_event: bool) -> OutboundMessage:
+    from .tasks import deliver_message
+
+    if new_event:
+        # The caller's transaction has just created the event this key names, so the key cannot
+        # exist yet: a plain INSERT (the unique key still guards it) saves a SELECT and savepoints.
+        message = OutboundMessage.objects.create(
+            channel=channel, recipient=recipient, template=template, variables=variables, idempotency_key=key
+        )
+        deliver_message.enqueue(message.pk)
+        return message
+    with transaction.atomic():
+        message, created = OutboundMessage.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"channel": channel, "recipient": recipient, "template": template, "variables": variables},
+        )
+        if created:
+            deliver_message.enqueue(message.pk)
+    return message
+
+
+def queue_sms(
+    *, phone: str, template: str, variables: dict[str, Any], key: str, new_event: bool = False
+) -> OutboundMessage:
     """Write the message and its delivery job; both commit or neither does.
 
     ``key`` must identify the event (e.g. ``booking_created:B2-T04C027-00017``); queueing the
-    same key twice returns the first message.
+    same key twice returns the first message. ``new_event=True`` is for callers inside the
+    transaction that created the event (the key is then known to be new).
     """
-    expected = SMS_TEMPLATES.get(template)
-    if expected is None:
-        raise ValueError(f"unknown SMS template {template!r}")
-    missing = set(expected) - set(variables)
-    if missing:
-        raise ValueError(f"SMS template {template!r} needs {sorted(missing)}")
-    from .tasks import deliver_message
-
-    with transaction.atomic():
-        message, created = OutboundMessage.objects.get_or_create(
-            idempotency_key=key,
-            defaults={
-                "channel": Channel.SMS,
-                "recipient": phone,
-                "template": template,
-                "variables": variables,
-            },
-        )
-        if created:
-            deliver_message.enqueue(message.pk)
-    return message
+    _check(SMS_TEMPLATES, template, variables)
+    return _queue(Channel.SMS, phone, template, variables, key, new_event)
 
 
-def queue_email(*, to: str, template: str, variables: dict[str, Any], key: str) -> OutboundMessage:
+def queue_email(
+    *, to: str, template: str, variables: dict[str, Any], key: str, new_event: bool = False
+) -> OutboundMessage:
     """Like ``queue_sms``, for e-mail (same outbox, same worker, same idempotency)."""
-    expected = EMAIL_TEMPLATES.get(template)
-    if expected is None:
-        raise ValueError(f"unknown e-mail template {template!r}")
-    missing = set(expected) - set(variables)
-    if missing:
-        raise ValueError(f"e-mail template {template!r} needs {sorted(missing)}")
-    from .tasks import deliver_message
-
-    with transaction.atomic():
-        message, created = OutboundMessage.objects.get_or_create(
-            idempotency_key=key,
-            defaults={"channel": Channel.EMAIL, "recipient": to, "template": template, "variables": variables},
-        )
-        if created:
-            deliver_message.enqueue(message.pk)
-    return message
+    _check(EMAIL_TEMPLATES, template, variables)
+    return _queue(Channel.EMAIL, to, template, variables, key, new_event)
 
 
 def sent_recently(phone: str, *, hours: int) -> int:

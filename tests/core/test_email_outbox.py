@@ -29,7 +29,7 @@ def test_email_is_queued_and_delivered_once(settings) -> None:  # type: ignore[n
 
 
 def test_unknown_email_template_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown e-mail template"):
+    with pytest.raises(ValueError, match="unknown template"):
         queue_email(to="a@example.com", template="nope", variables={}, key="k2")
 
 
