@@ -42,7 +42,6 @@ test-postgres: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
 
 typecheck: install
 	$(VENV)/bin/mypy fangkong config
