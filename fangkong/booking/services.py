@@ -68,27 +68,42 @@ class BookingOutcome:
     members: list[Booking] = field(default_factory=list)
 
 
-def _take_place(round_: Round, *, committee_id: int | None, town_id: int) -> tuple[int, int]:
-    """Increment the desk's counter if its quota allows; return (unit id, queue number)."""
+def _take_places(
+    round_: Round, *, committee_id: int | None, town_id: int, count: int, household_address_id: int | None
+) -> tuple[int, int, int]:
+    """Take ``count`` places in the desk's queue in one conditional UPDATE (which also enforces
+    the committee quota); return (unit id, first queue number, bookings already at the address).
+
+    The household count rides on the same statement (RETURNING a subquery) to save a round trip;
+    the caller rolls the whole transaction back when it is over the limit.
+    """
     enforce = round_.allocation == Allocation.REGISTRATION_ORDER
-    quota_sql = "AND (quota IS NULL OR booked < quota)" if enforce else ""
+    quota_sql = "AND (quota IS NULL OR booked + %s <= quota)" if enforce else ""
     if committee_id is not None:
         where, params = "round_id = %s AND committee_id = %s", [round_.pk, committee_id]
     else:
         where, params = "round_id = %s AND town_id = %s AND committee_id IS NULL", [round_.pk, town_id]
+    household_sql = "(SELECT count(*) FROM booking_booking WHERE round_id = %s AND address_id = %s)"
+    sql = (
+        f"UPDATE booking_roundunit SET booked = booked + %s WHERE {where} {quota_sql} "  # noqa: S608
+        f"RETURNING id, booked, {household_sql if household_address_id is not None else '0'}"
+    )
+    args: list[int] = [count, *params, *([count] if enforce else [])]
+    if household_address_id is not None:
+        args += [round_.pk, household_address_id]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE booking_roundunit SET booked = booked + 1 WHERE {where} {quota_sql} RETURNING id, booked",  # noqa: S608
-            params,
-        )
+        cursor.execute(sql, args)
         row = cursor.fetchone()
     if row is None:
         exists = RoundUnit.objects.filter(round=round_, town_id=town_id, committee=committee_id).exists()
         if exists:
             raise QuotaExhausted(_("您所在居委会本轮额度已约满，请关注下一轮预约。"))
         RoundUnit.objects.create(round=round_, town_id=town_id, committee_id=committee_id)
-        return _take_place(round_, committee_id=committee_id, town_id=town_id)
-    return int(row[0]), int(row[1])
+        return _take_places(
+            round_, committee_id=committee_id, town_id=town_id, count=count, household_address_id=household_address_id
+        )
+    unit_id, last_seq, household = int(row[0]), int(row[1]), int(row[2])
+    return unit_id, last_seq - count + 1, household
 
 
 def _take_round_quota(round_: Round, count: int) -> None:
@@ -131,25 +146,30 @@ def booking_create(
     committee_id = address.committee_id if address else None
     try:
         with transaction.atomic():
-            if address is not None and round_.per_household_limit:
-                already = Booking.objects.filter(round=round_, address=address).count()
-                if already + len(people) > round_.per_household_limit:
-                    raise HouseholdLimit(
-                        _("同一户本轮最多预约{limit}人，该地址已有{already}人预约。").format(
-                            limit=round_.per_household_limit, already=already
-                        ),
-                        field="address_id",
-                    )
+            check_household = address is not None and bool(round_.per_household_limit)
+            unit_id, first_seq, already = _take_places(
+                round_,
+                committee_id=committee_id,
+                town_id=data.town.pk,
+                count=len(people),
+                household_address_id=address.pk if check_household and address else None,
+            )
+            if check_household and already + len(people) > round_.per_household_limit:
+                raise HouseholdLimit(
+                    _("同一户本轮最多预约{limit}人，该地址已有{already}人预约。").format(
+                        limit=round_.per_household_limit, already=already
+                    ),
+                    field="address_id",
+                )
             created: list[Booking] = []
-            for person in people:
-                unit_id, seq = _take_place(round_, committee_id=committee_id, town_id=data.town.pk)
+            for offset, person in enumerate(people):
                 created.append(
                     _insert_booking(
                         round_=round_,
                         person=person,
                         data=data,
                         unit_id=unit_id,
-                        seq=seq,
+                        seq=first_seq + offset,
                         source=source,
                         proxy_of=created[0] if created else None,
                         now=now,

@@ -199,3 +199,18 @@ def test_email_confirmation_is_queued_when_an_address_is_given(client, open_roun
 def test_bad_email_is_explained(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
     response = post(client, open_round, payload(rooms["qihe_101"], email="wang@"))
     assert response.json()["errors"]["email"] == ["电子邮箱格式不正确，例如 name@example.com。"]
+
+
+def test_household_members_take_consecutive_queue_numbers(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    members = [{"name": name, "id_number": resident_id()} for name in ("王大明", "王二明")]
+    body = post(client, open_round, payload(rooms["qihe_101"], members=members)).json()
+    assert [body["queue_position"], *[m["queue_position"] for m in body["members"]]] == [1, 2, 3]
+    assert post(client, open_round, payload(rooms["qihe_102"])).json()["queue_position"] == 4
+
+
+def test_a_household_that_does_not_fit_the_quota_is_refused_whole(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    RoundUnit.objects.filter(round=open_round, committee__code="T04C027").update(quota=2)
+    members = [{"name": name, "id_number": resident_id()} for name in ("王大明", "王二明")]
+    response = post(client, open_round, payload(rooms["qihe_101"], members=members))
+    assert response.status_code == 422 and not Booking.objects.exists()
+    assert RoundUnit.objects.get(round=open_round, committee__code="T04C027").booked == 0
