@@ -12,11 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from ninja.renderers import JSONRenderer
 
 from fangkong.addresses.api import router as addresses_router
 from fangkong.booking.api import router as booking_router
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Chinese stays readable (and shorter) instead of \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="Fangkong 防控 API",
     version="1",
     description="居民预约、地址检索与预约查询接口。错误信息默认为中文；请求头 Accept-Language: en 时为英文。",
