@@ -40,6 +40,12 @@ def _fresh_process_caches():  # type: ignore[no-untyped-def]
     queries._round_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Personas are created per test; PBKDF2 (0.24 s per password) was most of their cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     from fangkong.orgs.services import org_import_csv

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,13 +18,12 @@ from fangkong.orgs.models import Committee, Town, User
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
 from . import queries
-from .models import BookingStatus, Goods, RoundStatus
+from .models import BookingStatus, DecisionReason, Goods, RoundStatus
 from .round_forms import RoundForm
 from .services import booking_reveal, round_create, round_set_status
+from .workdays import overdue_cutoff, verification_deadline
 
 PAGE_SIZE = 50
-
-
 
 
 @login_required
@@ -49,7 +49,7 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
     if scope.level == "committee":
         return _booking_list(request, round_, committee=None)
     if scope.level == "town" and scope.town_id is not None:
-        rows = queries.committee_counts(request.user, round_)
+        rows = queries.committee_counts_with_overdue(request.user, round_)
         town = Town.objects.get(pk=scope.town_id)
         return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": town, "scope": scope})
     if scope.level == "district" and scope.district_id is not None:
@@ -58,7 +58,7 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
             drill = Town.objects.filter(pk=int(town_id), district_id=scope.district_id).first()
             if drill is None:
                 raise Http404(_("没有找到该街镇"))
-            rows = queries.committee_counts(request.user, round_, town_id=drill.pk)
+            rows = queries.committee_counts_with_overdue(request.user, round_, town_id=drill.pk)
             return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": drill, "scope": scope})
         rows = queries.town_counts(request.user, round_)
         totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", *queries.STATUS_COUNTS)}
@@ -82,7 +82,8 @@ def committee_bookings(request: HttpRequest, round_id: int, committee_id: int) -
 
 
 def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, unresolved: bool = False) -> HttpResponse:  # type: ignore[no-untyped-def]
-    status = request.GET.get("status", "")
+    # The worker's queue by default: pending, oldest first; "全部" (status=) shows everything.
+    status = request.GET.get("status", BookingStatus.PENDING)
     if status not in BookingStatus.values:
         status = ""
     compound = request.GET.get("compound", "")
@@ -94,12 +95,19 @@ def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, 
     if unresolved:
         qs = qs.filter(committee__isnull=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown_committee = committee or _own_committee(request.user)
     return render(
         request,
         "desk/booking_list.html",
         {
             "round": round_,
-            "committee": committee or _own_committee(request.user),
+            "committee": shown_committee,
+            "quota": queries.committee_quota(round_, shown_committee) if not unresolved else None,
+            "next": request.get_full_path(),
+            "overdue_cutoff": overdue_cutoff(),
+            "reasons": DecisionReason.choices,
+            "today": timezone.localdate().isoformat(),
+            "can_enter": round_.status == RoundStatus.OPEN and scope_of(request.user).level in ("committee", "town"),
             "unresolved": unresolved,
             "page": page,
             "status": status,
@@ -122,7 +130,20 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if booking is None:
         raise Http404(_("没有找到该预约"))
     unmasked = booking_reveal(actor=request.user, booking=booking, request=request)
-    return render(request, "desk/booking_detail.html", {"b": booking, "unmasked": unmasked})
+    return render(
+        request,
+        "desk/booking_detail.html",
+        {
+            "b": booking,
+            "unmasked": unmasked,
+            "history": queries.decision_history(booking),
+            "deadline": verification_deadline(booking.created_at),
+            "overdue_cutoff": overdue_cutoff(),
+            "reasons": DecisionReason.choices,
+            "today": timezone.localdate().isoformat(),
+            "next": request.get_full_path(),
+        },
+    )
 
 
 @login_required

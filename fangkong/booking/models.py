@@ -148,6 +148,20 @@ class BookingStatus(models.TextChoices):
     APPROVED = "approved", _("已通过")
     REJECTED = "rejected", _("不通过")
     ON_HOLD = "on_hold", _("待定")
+    NOTIFIED = "notified", _("已通知")
+    REDEEMED = "redeemed", _("已领取")
+    EXPIRED = "expired", _("逾期未领")
+    VOIDED = "voided", _("已作废")
+
+
+class DecisionReason(models.TextChoices):
+    """Why a booking was rejected or put on hold (``OTHER`` needs a note)."""
+
+    NOT_RESIDENT = "not_resident", _("非本辖区居民")
+    ID_MISMATCH = "id_mismatch", _("证件信息有误")
+    DUPLICATE = "duplicate", _("重复预约")
+    OVER_LIMIT = "over_limit", _("超出限购")
+    OTHER = "other", _("其他")
 
 
 class BookingSource(models.TextChoices):
@@ -185,6 +199,17 @@ class Booking(models.Model):
     source = models.CharField(_("来源"), max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
     consent_at = models.DateTimeField(_("同意隐私声明时间"))
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # The latest review decision (the full history is in the audit log); see booking/workflow.py.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("审核人"),
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason_code = models.CharField(
+        _("审核原因"), max_length=16, choices=DecisionReason.choices, blank=True
+    )
+    decision_note = models.CharField(_("审核说明"), max_length=200, blank=True)
+    follow_up_on = models.DateField(_("跟进日期"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from fangkong.orgs.models import Town
+from fangkong.core.models import AuditEvent
+from fangkong.orgs.models import Committee, Town
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
-from .models import Booking, BookingStatus, Round, RoundStatus
+from .models import Booking, BookingStatus, Round, RoundStatus, RoundUnit
 
 
 def rounds_public() -> QuerySet[Round]:
@@ -133,3 +134,62 @@ def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- verification (issue 3) ---------------------------------------------------------------
+
+
+def overdue_counts(user: Any, round_: Round, *, town_id: int | None = None, now: Any = None) -> dict[int | None, int]:
+    """Pending bookings past their verification deadline, per committee (None: unresolved)."""
+    from .workdays import overdue_cutoff
+
+    bookings = Booking.objects.visible_to(user).filter(
+        round=round_, status=BookingStatus.PENDING, created_at__lt=overdue_cutoff(now)
+    )
+    if town_id is not None:
+        bookings = bookings.filter(town_id=town_id)
+    return {row["committee_id"]: row["n"] for row in bookings.values("committee_id").annotate(n=Count("id"))}
+
+
+def committee_counts_with_overdue(
+    user: Any, round_: Round, *, town_id: int | None = None, now: Any = None
+) -> list[dict[str, Any]]:
+    """``committee_counts`` plus ``n_overdue`` on each row (the town view)."""
+    rows = committee_counts(user, round_, town_id=town_id)
+    overdue = overdue_counts(user, round_, town_id=town_id, now=now)
+    for row in rows:
+        committee = row["committee"]
+        row["n_overdue"] = overdue.get(committee.pk if committee else None, 0)
+    return rows
+
+
+def decision_history(booking: Booking) -> QuerySet[AuditEvent]:
+    """The booking's status moves and desk entry, oldest first (from the audit log)."""
+    return (
+        AuditEvent.objects.filter(
+            object_type="booking", object_id=booking.booking_no, action__in=["booking.status", "booking.desk_create"]
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def committee_quota(round_: Round, committee: Committee | None) -> dict[str, Any] | None:
+    """The committee's quota in the round, how many places approvals hold, how many wait."""
+    from .workflow import TAKES_QUOTA
+
+    if committee is None:
+        return None
+    unit = (
+        RoundUnit.objects.filter(round=round_, committee=committee)
+        .annotate(
+            taken=Count("bookings", filter=Q(bookings__status__in=TAKES_QUOTA)),
+            pending=Count("bookings", filter=Q(bookings__status=BookingStatus.PENDING)),
+        )
+        .values("quota", "taken", "pending")
+        .first()
+    )
+    if unit is None:
+        return None
+    remaining = None if unit["quota"] is None else max(unit["quota"] - unit["taken"], 0)
+    return {**unit, "remaining": remaining}

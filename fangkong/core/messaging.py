@@ -22,6 +22,10 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "booking_created": ("name", "round", "booking_no", "queue_position", "committee"),
     "booking_unresolved": ("name", "round", "booking_no", "town"),
     "lookup_code": ("code", "minutes"),
+    # Review decisions (fangkong.booking.workflow); ``name`` is masked (王**), never the full name.
+    "booking_approved": ("name", "round", "booking_no", "committee"),
+    "booking_rejected": ("name", "round", "booking_no", "reason", "committee"),
+    "booking_on_hold": ("name", "round", "booking_no", "reason", "follow_up_on", "committee"),
 }
 
 

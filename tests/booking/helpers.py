@@ -26,3 +26,19 @@ def payload(address, **overrides):  # type: ignore[no-untyped-def]
     }
     data.update(overrides)
     return data
+
+
+def book(round_, room, *, name: str = "王小明", phone: str = "13812345678"):  # type: ignore[no-untyped-def]
+    """A resident's booking made through the real service (one person, no proxies)."""
+    from fangkong.booking.forms import BookingData, Person
+    from fangkong.booking.services import booking_create
+
+    data = BookingData(
+        applicant=Person(name, "resident_id", resident_id()),
+        phone=phone,
+        address=room,
+        address_text=room.label,
+        town=room.town,
+        household_size=1,
+    )
+    return booking_create(round_=round_, data=data).booking
