@@ -42,3 +42,24 @@ def book(round_, room, *, name: str = "王小明", phone: str = "13812345678"): 
         household_size=1,
     )
     return booking_create(round_=round_, data=data).booking
+
+
+def run_concurrently(n: int, work):  # type: ignore[no-untyped-def]
+    """Run ``work(i)`` for i in range(n) in n threads released together; each closes its DB
+    connection afterwards. Returns the results in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+
+    def one(i: int):  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(one, range(n)))

@@ -6,17 +6,13 @@ Threads each use their own database connection, so these run against committed d
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from fangkong.booking.forms import BookingData, Person
 from fangkong.booking.models import Booking, RoundUnit
 from fangkong.booking.services import BookingError, DuplicateBooking, booking_create
 from fangkong.core.models import OutboundMessage
-from tests.booking.helpers import resident_id
+from tests.booking.helpers import resident_id, run_concurrently
 from tests.conftest import needs_postgres
 
 pytestmark = [needs_postgres(), pytest.mark.django_db(transaction=True)]
@@ -33,18 +29,6 @@ def _data(room, id_number: str) -> BookingData:  # type: ignore[no-untyped-def]
     )
 
 
-def _run_concurrently(n: int, work):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> str:
-        barrier.wait()
-        try:
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 def test_fifty_concurrent_submits_of_one_id_make_exactly_one_booking(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +43,7 @@ def test_fifty_concurrent_submits_of_one_id_make_exactly_one_booking(open_round,
         except DuplicateBooking:
             return "duplicate"
 
-    outcomes = _run_concurrently(50, submit)
+    outcomes = run_concurrently(50, submit)
     assert outcomes.count("created") == 1
     assert outcomes.count("duplicate") == 49
     assert Booking.objects.filter(id_number=id_number).count() == 1
@@ -82,7 +66,7 @@ def test_committee_quota_is_never_oversold(open_round, rooms) -> None:  # type: 
         except BookingError as exc:
             return exc.code
 
-    outcomes = _run_concurrently(40, submit)
+    outcomes = run_concurrently(40, submit)
     assert outcomes.count("created") == 10
     assert outcomes.count("quota_exhausted") == 30
     assert Booking.objects.filter(committee=room.committee).count() == 10
@@ -105,7 +89,7 @@ def test_round_total_quota_is_never_oversold(open_round, rooms) -> None:  # type
         except BookingError as exc:
             return exc.code
 
-    outcomes = _run_concurrently(45, submit)
+    outcomes = run_concurrently(45, submit)
     assert outcomes.count("created") == 15
     assert Booking.objects.count() == 15
     open_round.refresh_from_db()

@@ -4,12 +4,9 @@ races on PostgreSQL, and the one-working-day deadline with Chinese holidays and 
 from __future__ import annotations
 
 import itertools
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from fangkong.booking import workflow
@@ -17,7 +14,7 @@ from fangkong.booking.models import Booking, BookingStatus, RoundUnit
 from fangkong.booking.workdays import is_workday, overdue_cutoff, verification_deadline
 from fangkong.core.messaging import render_message
 from fangkong.core.models import AuditEvent, OutboundMessage
-from tests.booking.helpers import book
+from tests.booking.helpers import book, run_concurrently
 from tests.conftest import needs_postgres
 
 S = BookingStatus
@@ -304,18 +301,6 @@ def test_overdue_cutoff_agrees_with_the_deadline(now, overdue, not_overdue) -> N
 # --- races on PostgreSQL ----------------------------------------------------------------------
 
 
-def _race(n: int, work):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> str:
-        barrier.wait()
-        try:
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 @needs_postgres()
@@ -330,7 +315,7 @@ def test_two_workers_approving_at_once_make_one_approval(worker, town_officer, b
         except workflow.TransitionError as exc:
             return exc.code
 
-    outcomes = _race(8, approve)
+    outcomes = run_concurrently(8, approve)
     assert outcomes.count("approved") == 1
     assert set(outcomes) <= {"approved", "conflict", "refused"}
     assert len(_sms("booking_approved")) == 1
@@ -350,7 +335,7 @@ def test_approve_and_reject_at_once_one_wins(worker, town_officer, booking) -> N
         except workflow.TransitionError as exc:
             return exc.code
 
-    outcomes = _race(6, act)
+    outcomes = run_concurrently(6, act)
     assert outcomes.count("done") == 1
     sent = OutboundMessage.objects.filter(template__in=["booking_approved", "booking_rejected"]).count()
     assert sent == 1
@@ -368,6 +353,6 @@ def test_concurrent_approvals_never_exceed_the_quota(worker, town_officer, open_
         except workflow.TransitionError as exc:
             return exc.code
 
-    outcomes = _race(5, approve)
+    outcomes = run_concurrently(5, approve)
     assert outcomes.count("approved") == 2
     assert Booking.objects.filter(status=S.NOTIFIED).count() == 2
