@@ -172,6 +172,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Exports: up to EXPORT_SYNC_MAX_ROWS rows stream straight to the browser; larger ones run in
+# the worker (files under MEDIA_ROOT/exports, deleted after EXPORT_KEEP_HOURS).
+EXPORT_SYNC_MAX_ROWS = envint("EXPORT_SYNC_MAX_ROWS", 20000)
+EXPORT_KEEP_HOURS = envint("EXPORT_KEEP_HOURS", 24)
+
 # Background jobs: django-tasks with its database backend. Enqueueing writes a row in the same
 # transaction as the data that caused it, so a job exists if and only if its cause committed.
 TASKS = {

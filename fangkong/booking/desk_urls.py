@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk_actions, desk_entry, desk_views
+from . import desk_actions, desk_allocation, desk_entry, desk_exports, desk_views
 
 app_name = "desk"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("rounds/new/", desk_views.round_new, name="round_new"),
     path("rounds/<int:round_id>/", desk_views.round_overview, name="round"),
     path("rounds/<int:round_id>/status/", desk_views.round_status, name="round_status"),
+    path("rounds/<int:round_id>/allocate/", desk_allocation.round_allocate, name="round_allocate"),
+    path("rounds/<int:round_id>/quotas/", desk_allocation.round_quotas, name="round_quotas"),
     path("rounds/<int:round_id>/committees/<int:committee_id>/", desk_views.committee_bookings, name="committee"),
     path("rounds/<int:round_id>/approve-selected/", desk_actions.bulk_approve, name="bulk_approve"),
     path(
@@ -16,6 +18,9 @@ urlpatterns = [
         desk_actions.approve_in_order,
         name="approve_in_order",
     ),
+    path("rounds/<int:round_id>/export/<str:kind>/", desk_exports.round_export, name="round_export"),
+    path("exports/<int:job_id>/", desk_exports.export_job, name="export_job"),
+    path("exports/<int:job_id>/download/", desk_exports.export_download, name="export_download"),
     path("bookings/new/", desk_entry.booking_new, name="booking_new"),
     path("bookings/<int:pk>/", desk_views.booking_detail, name="booking"),
     path("bookings/<int:pk>/decide/", desk_actions.booking_decide, name="booking_decide"),

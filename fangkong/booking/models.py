@@ -78,6 +78,11 @@ class Round(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Lottery rounds: the seed is drawn and published when the round closes, before anyone
+    # knows the winners (see booking/allocation.py); cleared if the round is reopened.
+    lottery_seed = models.CharField(_("摇号种子"), max_length=64, blank=True)
+    lottery_seed_at = models.DateTimeField(_("种子公布时间"), null=True, blank=True)
+    allocated_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
 
     objects = RoundQuerySet.as_manager()
 
@@ -110,7 +115,9 @@ class RoundUnit(models.Model):
 
     ``booked`` is the registration counter (a booking's queue number is the value it took);
     ``quota`` caps it for registration-order rounds. Updated with a conditional UPDATE so two
-    concurrent bookings can never take the last place twice.
+    concurrent bookings can never take the last place twice. Lottery rounds take registrations
+    beyond the quota (``lottery``, copied from the round, lifts the CHECK); the draw at close
+    keeps ``quota`` of them.
     """
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="units")
@@ -118,6 +125,10 @@ class RoundUnit(models.Model):
     committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quota = models.PositiveIntegerField(_("额度（人份）"), null=True, blank=True)
     booked = models.PositiveIntegerField(_("已预约"), default=0)
+    lottery = models.BooleanField(_("超额时摇号"), default=False)
+    # Recorded by round_allocate: bookings kept, and how many places the lottery drew (None: no draw).
+    allocated = models.PositiveIntegerField(_("已分配"), null=True, blank=True)
+    lottery_places = models.PositiveIntegerField(_("摇号名额"), null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = _("轮次额度")
@@ -127,7 +138,9 @@ class RoundUnit(models.Model):
                 fields=["round", "town"], condition=models.Q(committee__isnull=True), name="roundunit_unique_town_queue"
             ),
             models.CheckConstraint(
-                condition=models.Q(quota__isnull=True) | models.Q(booked__lte=models.F("quota")),
+                condition=models.Q(quota__isnull=True)
+                | models.Q(booked__lte=models.F("quota"))
+                | models.Q(lottery=True),
                 name="roundunit_not_oversold",
             ),
         ]
@@ -152,6 +165,7 @@ class BookingStatus(models.TextChoices):
     REDEEMED = "redeemed", _("已领取")
     EXPIRED = "expired", _("逾期未领")
     VOIDED = "voided", _("已作废")
+    NOT_ALLOCATED = "not_allocated", _("未中签")
 
 
 class DecisionReason(models.TextChoices):
@@ -195,7 +209,7 @@ class Booking(models.Model):
     proxy_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("代约人")
     )
-    status = models.CharField(_("状态"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    status = models.CharField(_("状态"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING)
     source = models.CharField(_("来源"), max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
     consent_at = models.DateTimeField(_("同意隐私声明时间"))
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
@@ -210,6 +224,8 @@ class Booking(models.Model):
     )
     decision_note = models.CharField(_("审核说明"), max_length=200, blank=True)
     follow_up_on = models.DateField(_("跟进日期"), null=True, blank=True)
+    # Place in its committee's lottery draw (1 = first drawn); None: no draw took place for it.
+    lottery_rank = models.PositiveIntegerField(_("摇号名次"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 

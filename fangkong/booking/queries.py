@@ -154,12 +154,20 @@ def overdue_counts(user: Any, round_: Round, *, town_id: int | None = None, now:
 def committee_counts_with_overdue(
     user: Any, round_: Round, *, town_id: int | None = None, now: Any = None
 ) -> list[dict[str, Any]]:
-    """``committee_counts`` plus ``n_overdue`` on each row (the town view)."""
+    """``committee_counts`` plus ``n_overdue``, ``quota`` and ``remaining`` on each row (the
+    town view; remaining stock = quota − places held by approved/notified/redeemed bookings)."""
+    from .workflow import TAKES_QUOTA
+
     rows = committee_counts(user, round_, town_id=town_id)
     overdue = overdue_counts(user, round_, town_id=town_id, now=now)
+    shown = [row["committee"].pk for row in rows if row["committee"]]
+    quotas = dict(RoundUnit.objects.filter(round=round_, committee_id__in=shown).values_list("committee_id", "quota"))
     for row in rows:
         committee = row["committee"]
         row["n_overdue"] = overdue.get(committee.pk if committee else None, 0)
+        quota = quotas.get(committee.pk) if committee else None
+        taken = sum(row.get(f"n_{status}", 0) for status in TAKES_QUOTA)
+        row["quota"], row["remaining"] = quota, None if quota is None else max(quota - taken, 0)
     return rows
 
 

@@ -313,7 +313,10 @@ def round_create(
     if town is not None:
         committees, towns = committees.filter(town=town), towns.filter(pk=town.pk)
     RoundUnit.objects.bulk_create(
-        [RoundUnit(round=round_, committee_id=c, town_id=t, quota=committee_quota) for c, t in committees.values_list("pk", "town_id")]
+        [
+            RoundUnit(round=round_, committee_id=c, town_id=t, quota=committee_quota, lottery=allocation == Allocation.LOTTERY)
+            for c, t in committees.values_list("pk", "town_id")
+        ]
         + [RoundUnit(round=round_, town_id=t) for t in towns.values_list("pk", flat=True)]
     )
     audit_log(
@@ -346,11 +349,18 @@ def round_set_status(*, actor: Any, round_: Round, status: str) -> Round:
         raise ValueError(
             _("轮次不能从“{old}”变为“{new}”。").format(old=round_.get_status_display(), new=RoundStatus(status).label)
         )
-    Round.objects.filter(pk=round_.pk).update(status=status)
+    if status == RoundStatus.ALLOCATED:
+        raise ValueError(_("请使用“分配/摇号”完成分配。"))
+    from .allocation import seed_fields_for
+
+    seed = seed_fields_for(round_, status)
+    Round.objects.filter(pk=round_.pk).update(status=status, **seed)
     round_.status = status
+    for name, value in seed.items():
+        setattr(round_, name, value)
     audit_log(
         actor=actor, action="round.status", object_type="round", object_id=round_.pk, district_id=round_.district_id,
-        detail={"status": status},
+        detail={"status": status, **({"lottery_seed": seed["lottery_seed"]} if seed.get("lottery_seed") else {})},
     )
     return round_
 

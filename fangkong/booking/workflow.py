@@ -4,6 +4,7 @@
        │  │                  ↑                        ├──→ 逾期未领 expired
        │  └──→ 待定 on_hold ─┤                        └──→ 已作废 voided
        └──────────────────→ 不通过 rejected ←── (from on_hold too)
+    待审核 / 待定 ──→ 未中签 not_allocated (only by the lottery at close, booking/allocation.py)
 
 Every move is one conditional ``UPDATE … WHERE status = <from>``: of two workers clicking at
 once exactly one succeeds, the other gets ``TransitionConflict``. The move, its audit row and
@@ -37,14 +38,15 @@ from .models import Booking, BookingStatus, DecisionReason, Round, RoundUnit
 
 S = BookingStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.ON_HOLD}),
-    S.ON_HOLD: frozenset({S.APPROVED, S.REJECTED}),
+    S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.ON_HOLD, S.NOT_ALLOCATED}),
+    S.ON_HOLD: frozenset({S.APPROVED, S.REJECTED, S.NOT_ALLOCATED}),
     S.APPROVED: frozenset({S.NOTIFIED}),
     S.NOTIFIED: frozenset({S.REDEEMED, S.EXPIRED, S.VOIDED}),
     S.REJECTED: frozenset(),
     S.REDEEMED: frozenset(),
     S.EXPIRED: frozenset(),
     S.VOIDED: frozenset(),
+    S.NOT_ALLOCATED: frozenset(),
 }
 # Review decisions: they set the decision fields on the booking and tell the resident by SMS.
 DECISIONS = frozenset({S.APPROVED, S.REJECTED, S.ON_HOLD})
@@ -53,7 +55,12 @@ NEEDS_REASON = frozenset({S.REJECTED, S.ON_HOLD})
 SYSTEM_MOVES = frozenset({S.NOTIFIED, S.EXPIRED})
 # Bookings that hold one of the committee's places (counted against ``RoundUnit.quota``).
 TAKES_QUOTA = (S.APPROVED, S.NOTIFIED, S.REDEEMED)
-SMS_TEMPLATE: dict[str, str] = {S.APPROVED: "booking_approved", S.REJECTED: "booking_rejected", S.ON_HOLD: "booking_on_hold"}
+# Moves only ``round_allocate`` makes (booking_transition refuses them).
+BY_ALLOCATION = frozenset({S.NOT_ALLOCATED})
+SMS_TEMPLATE: dict[str, str] = {
+    S.APPROVED: "booking_approved", S.REJECTED: "booking_rejected", S.ON_HOLD: "booking_on_hold",
+    S.NOT_ALLOCATED: "booking_not_allocated",
+}
 APPROVAL_SMS_NOTIFIES = True
 
 
@@ -160,6 +167,8 @@ def booking_transition(
                 booking_no=booking.booking_no, old=_label(booking.status), new=_label(to_status)
             )
         )
+    if to_status in BY_ALLOCATION:
+        raise TransitionRefused(_("“未中签”只能由轮次截止后的分配/摇号产生。"))
     _check_reason(to_status, reason_code, note, follow_up_on, timezone.localtime(now).date())
     if to_status == S.APPROVED and booking.committee_id is None:
         raise TransitionRefused(_("地址待核实的预约需先分派到居委会，才能审核通过。"))
@@ -234,6 +243,8 @@ def _sms_variables(booking: Booking, to_status: str) -> dict[str, Any]:
         variables["committee"] = committee
     elif to_status == S.REJECTED:
         variables["reason"] = str(DecisionReason(booking.decision_reason_code).label)
+        variables["committee"] = committee
+    elif to_status == S.NOT_ALLOCATED:
         variables["committee"] = committee
     elif to_status == S.ON_HOLD:
         variables["reason"] = str(DecisionReason(booking.decision_reason_code).label)

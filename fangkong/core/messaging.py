@@ -26,6 +26,8 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "booking_approved": ("name", "round", "booking_no", "committee"),
     "booking_rejected": ("name", "round", "booking_no", "reason", "committee"),
     "booking_on_hold": ("name", "round", "booking_no", "reason", "follow_up_on", "committee"),
+    # The lottery at close (fangkong.booking.allocation): not drawn; the draw is public on /r/<round>/lottery/.
+    "booking_not_allocated": ("name", "round", "booking_no", "committee"),
 }
 
 

@@ -100,3 +100,46 @@ class DeliveredMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.body[:30]}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")
+
+
+class ExportJob(models.Model):
+    """A large export run by the worker: what to export, for whom, how far it got, where the file is.
+
+    Created in the same transaction as its task (``fangkong/booking/tasks.py``). Only ``owner``
+    may see the progress page and download the file; the worker's maintenance loop deletes the
+    file after ``EXPORT_KEEP_HOURS`` (``export_files_cleanup``).
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("导出类型"), max_length=16)
+    # Everything the task needs to rebuild the exporter: round, kind, committee/town, format.
+    params = models.JSONField(default=dict)
+    scope_label = models.CharField(_("范围"), max_length=64, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(max_length=12, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    progress = models.PositiveIntegerField(_("已导出行数"), default=0)
+    file_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("导出任务")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.progress * 100 // self.total) if self.total else 0

@@ -179,3 +179,27 @@ def _with_live_job(message_ids: list[int]) -> set[int]:
         args_kwargs__args__0__in=message_ids,
     ).values_list("args_kwargs", flat=True)
     return {job["args"][0] for job in jobs}
+
+
+def export_files_cleanup(*, older_than_hours: float | None = None) -> int:
+    """Delete export files older than ``EXPORT_KEEP_HOURS`` and mark their jobs expired.
+
+    Run by the worker's maintenance loop; returns how many files were removed.
+    """
+    from pathlib import Path
+
+    from .models import ExportJob, ExportStatus
+
+    hours = older_than_hours if older_than_hours is not None else settings.EXPORT_KEEP_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    count = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff).exclude(status=ExportStatus.EXPIRED)[:REQUEUE_BATCH]:
+        if job.file_path:
+            Path(job.file_path).unlink(missing_ok=True)
+            count += 1
+        job.status = ExportStatus.EXPIRED
+        job.file_path = ""
+        job.save(update_fields=["status", "file_path"])
+    if count:
+        logger.info("removed %s expired export files", count)
+    return count

@@ -2,8 +2,8 @@
 
 The maintenance loop re-queues messages whose worker died mid-delivery, so a killed worker
 loses nothing, and marks that worker's abandoned delivery jobs failed (django-tasks-db would
-leave them "running" forever); it runs in a daemon thread beside the task loop, every
-``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that counts as dead.
+leave them "running" forever), and deletes export files older than ``EXPORT_KEEP_HOURS``;
+it runs in a daemon thread beside the task loop, every ``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that counts as dead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from fangkong.core.tasks import requeue_stale_messages
+from fangkong.core.tasks import export_files_cleanup, requeue_stale_messages
 
 logger = logging.getLogger("fangkong.worker")
 
@@ -27,6 +27,7 @@ def maintenance_loop(every: float) -> None:
         try:
             close_old_connections()
             requeue_stale_messages()
+            export_files_cleanup()
         except Exception:  # keep the loop alive; the next pass retries
             logger.exception("maintenance pass failed")
 
