@@ -31,7 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
     rounds = list(queries.rounds_for_staff(request.user)[:20])
     if len(rounds) >= 1 and rounds[0].status == "open" and not request.GET.get("all"):
         return redirect("desk:round", round_id=rounds[0].pk)
-    return render(request, "desk/home.html", {"rounds": rounds, "scope": scope_of(request.user)})
+    scope = scope_of(request.user)
+    # Open/close and allocation: the district for every round, a town officer for her town's.
+    manageable = (
+        {r.pk for r in rounds if scope.level == "district" or (r.town_id and r.town_id == scope.town_id)}
+        if request.user.has_perm("orgs.manage_rounds")
+        else set()
+    )
+    return render(request, "desk/home.html", {"rounds": rounds, "scope": scope, "manageable": manageable})
 
 
 def _round_or_404(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]

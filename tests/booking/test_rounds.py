@@ -105,3 +105,15 @@ def test_close_button(client, open_round, district_officer) -> None:  # type: ig
     client.force_login(district_officer)
     client.post(f"/desk/rounds/{open_round.pk}/status/", {"status": "closed"})
     assert Round.objects.get().status == RoundStatus.CLOSED
+
+
+def test_town_officer_sees_no_open_close_buttons_on_district_rounds(client, open_round, town_officer) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(town_officer)
+    html = client.get("/desk/?all=1").content.decode()
+    assert f"/desk/rounds/{open_round.pk}/status/" not in html
+    assert f"/desk/rounds/{open_round.pk}/quotas/" in html  # towns still set their committees' quotas
+
+
+def test_district_officer_sees_open_close_buttons(client, open_round, district_officer) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(district_officer)
+    assert f"/desk/rounds/{open_round.pk}/status/" in client.get("/desk/?all=1").content.decode()
