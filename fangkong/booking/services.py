@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
+from fangkong.core.errors import UserError
 from fangkong.core.messaging import queue_email, queue_sms
 from fangkong.orgs.models import Committee, District, Role, Town
 
@@ -26,15 +27,8 @@ from .forms import BookingData, Person
 from .models import Allocation, Booking, BookingSource, Goods, Round, RoundStatus, RoundUnit
 
 
-class BookingError(Exception):
+class BookingError(UserError):
     """A booking that cannot be made; ``message`` is shown to the resident as is."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str = "__all__") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class RoundNotOpen(BookingError):

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
+from fangkong.core.errors import UserError
 from fangkong.core.masking import mask_name
 from fangkong.core.messaging import queue_sms
 from fangkong.orgs.models import Committee
@@ -64,14 +65,8 @@ SMS_TEMPLATE: dict[str, str] = {
 APPROVAL_SMS_NOTIFIES = True
 
 
-class TransitionError(Exception):
+class TransitionError(UserError):
     """A move that cannot be made; ``message`` is shown to the worker as is."""
-
-    code = "invalid"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class BookingNotFound(TransitionError):
