@@ -100,6 +100,19 @@ def _take_places(
     return unit_id, last_seq - count + 1, household
 
 
+def _lock_household(address_pk: int) -> None:
+    """Serialise bookings of one address, so the household count that follows is exact.
+
+    On PostgreSQL the count rides on the next statement, whose snapshot is taken after this
+    row lock is granted: it sees the bookings of whoever held the lock before. Only bookings of
+    the same room wait for each other. SQLite runs one writing transaction at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM addresses_standardaddress WHERE id = %s FOR UPDATE", [address_pk])
+
+
 def _take_round_quota(round_: Round, count: int) -> None:
     if round_.total_quota is None or round_.allocation != Allocation.REGISTRATION_ORDER:
         return
@@ -141,6 +154,8 @@ def booking_create(
     try:
         with transaction.atomic():
             check_household = address is not None and bool(round_.per_household_limit)
+            if check_household and address is not None:
+                _lock_household(address.pk)
             unit_id, first_seq, already = _take_places(
                 round_,
                 committee_id=committee_id,

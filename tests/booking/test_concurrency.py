@@ -94,3 +94,23 @@ def test_round_total_quota_is_never_oversold(open_round, rooms) -> None:  # type
     assert Booking.objects.count() == 15
     open_round.refresh_from_db()
     assert open_round.total_booked == 15
+
+
+def test_household_limit_holds_under_concurrent_bookings_of_one_room(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    room.town  # noqa: B018
+    open_round.per_household_limit = 3
+    open_round.save()
+    ids = [resident_id() for _ in range(12)]
+
+    def submit(i: int) -> str:
+        try:
+            booking_create(round_=open_round, data=_data(room, ids[i]))
+            return "created"
+        except BookingError as exc:
+            return exc.code
+
+    outcomes = run_concurrently(12, submit)
+    assert outcomes.count("created") == 3
+    assert outcomes.count("household_limit") == 9
+    assert Booking.objects.filter(address=room).count() == 3
