@@ -68,7 +68,7 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
             rows = queries.committee_counts_with_overdue(request.user, round_, town_id=drill.pk)
             return render(request, "desk/round_town.html", {"round": round_, "rows": rows, "town": drill, "scope": scope})
         rows = queries.town_counts(request.user, round_)
-        totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", *queries.STATUS_COUNTS)}
+        totals = {k: sum(r[k] for r in rows) for k in ("total", "unresolved", "n_overdue", *queries.STATUS_COUNTS)}
         return render(request, "desk/round_district.html", {"round": round_, "rows": rows, "totals": totals})
     raise Http404(_("您的账号没有可查看的范围"))
 

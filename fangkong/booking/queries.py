@@ -111,16 +111,26 @@ def committee_counts(user: Any, round_: Round, *, town_id: int | None = None) ->
     return rows
 
 
-def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
+def town_counts(user: Any, round_: Round, *, now: Any = None) -> list[dict[str, Any]]:
+    """Per-town counts for the district, with ``n_overdue`` (pending past the one-working-day
+    verification deadline), in one aggregate query."""
+    from .workdays import overdue_cutoff
+
     scope = scope_of(user)
     if scope.level != "district" or scope.district_id is None:
         return []
+    overdue = Q(status=BookingStatus.PENDING, created_at__lt=overdue_cutoff(now))
     counts: dict[int, dict[str, Any]] = {
         row["town_id"]: dict(row)
         for row in Booking.objects.visible_to(user)
         .filter(round=round_)
         .values("town_id")
-        .annotate(total=Count("id"), unresolved=Count("id", filter=Q(committee__isnull=True)), **STATUS_COUNTS)
+        .annotate(
+            total=Count("id"),
+            unresolved=Count("id", filter=Q(committee__isnull=True)),
+            n_overdue=Count("id", filter=overdue),
+            **STATUS_COUNTS,
+        )
     }
     rows = []
     for town in Town.objects.filter(district_id=scope.district_id).order_by("code"):
@@ -130,6 +140,7 @@ def town_counts(user: Any, round_: Round) -> list[dict[str, Any]]:
                 "town": town,
                 "total": c.get("total", 0),
                 "unresolved": c.get("unresolved", 0),
+                "n_overdue": c.get("n_overdue", 0),
                 **{k: c.get(k, 0) for k in STATUS_COUNTS},
             }
         )

@@ -141,6 +141,17 @@ def test_town_view_counts_overdue_per_committee(client, town_officer, open_round
     assert '<span class="badge badge-overdue">2</span>' in qihe
 
 
+def test_district_view_counts_overdue_per_town(client, district_officer, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    late = [book(open_round, rooms["qihe_101"], name="王迟"), book(open_round, rooms["shanggang"], name="李迟")]
+    book(open_round, rooms["qihe_102"])  # on time
+    Booking.objects.filter(pk__in=[b.pk for b in late]).update(created_at=timezone.now() - timedelta(days=10))
+    client.force_login(district_officer)
+    html = client.get(f"/desk/rounds/{open_round.pk}/").content.decode()
+    zhoujiadu = html[html.index(">周家渡街道<"):].split("</tr>")[0]
+    assert '<span class="badge badge-overdue">1</span>' in zhoujiadu
+    assert "超时未审<b>2</b>" in html.replace("\n", "").replace(" ", "")
+
+
 def test_phone_button_is_audited_and_dials(desk, booking) -> None:  # type: ignore[no-untyped-def]
     response = desk.get(reverse("desk:booking_call", args=[booking.pk]))
     assert response.status_code == 302 and response["Location"] == f"tel:{booking.phone}"
