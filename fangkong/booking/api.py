@@ -18,7 +18,7 @@ from fangkong.core.masking import mask_name
 
 from . import lookup as lookup_service
 from .forms import BookingForm, MemberForm, validate_members
-from .identity import validate_id_number, validate_mobile
+from .identity import validate_identity
 from .models import Booking, BookingSource, IdType
 from .queries import round_for_booking, rounds_public
 from .services import BookingError, DuplicateBooking, booking_create
@@ -186,23 +186,9 @@ def _booking_out(booking: Booking, members: list[Booking]) -> dict:
     }
 
 
-def _identity(payload: LookupCodeIn) -> tuple[str, str, dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    id_number = phone = ""
-    try:
-        id_number = validate_id_number(payload.id_type, str(payload.id_number))
-    except Exception as exc:
-        errors["id_number"] = list(getattr(exc, "messages", [str(exc)]))
-    try:
-        phone = validate_mobile(str(payload.phone))
-    except Exception as exc:
-        errors["phone"] = list(getattr(exc, "messages", [str(exc)]))
-    return id_number, phone, errors
-
-
 @router.post("/lookup/code", response={202: Message, 422: Errors, 429: Errors}, summary="发送查询验证码")
 def send_lookup_code(request: HttpRequest, payload: LookupCodeIn):  # type: ignore[no-untyped-def]
-    id_number, phone, errors = _identity(payload)
+    id_number, phone, errors = validate_identity(payload.id_type, str(payload.id_number), str(payload.phone))
     if errors:
         return Status(422, {"errors": errors})
     try:
@@ -214,7 +200,7 @@ def send_lookup_code(request: HttpRequest, payload: LookupCodeIn):  # type: igno
 
 @router.post("/lookup", response={200: LookupOut, 422: Errors, 429: Errors}, summary="凭证件号、手机号和验证码查询预约")
 def lookup_bookings(request: HttpRequest, payload: LookupIn):  # type: ignore[no-untyped-def]
-    id_number, phone, errors = _identity(payload)
+    id_number, phone, errors = validate_identity(payload.id_type, str(payload.id_number), str(payload.phone))
     if errors:
         return Status(422, {"errors": errors})
     try:

@@ -100,3 +100,19 @@ def validate_person_name(value: str) -> str:
     if re.search(r"[\d<>{}\[\]@#$%^&*=+|\\/]", name):
         raise ValidationError(_("姓名中不能包含数字或特殊符号。"), code="format")
     return name
+
+
+def validate_identity(id_type: str, raw_id: str, raw_phone: str) -> tuple[str, str, dict[str, list[str]]]:
+    """Check an ID number and a phone together (the resident look-up asks for both): returns
+    the normalised values and, per field, the messages of what is wrong."""
+    errors: dict[str, list[str]] = {}
+    id_number = phone = ""
+    try:
+        id_number = validate_id_number(id_type or IdType.RESIDENT_ID, raw_id)
+    except ValidationError as exc:
+        errors["id_number"] = list(exc.messages)
+    try:
+        phone = validate_mobile(raw_phone)
+    except ValidationError as exc:
+        errors["phone"] = list(exc.messages)
+    return id_number, phone, errors

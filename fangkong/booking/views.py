@@ -17,7 +17,7 @@ from fangkong.orgs.models import Town
 
 from . import lookup as lookup_service
 from .forms import BookingForm, MemberForm, validate_members
-from .identity import validate_id_number, validate_mobile
+from .identity import validate_identity
 from .models import Booking, BookingSource, IdType
 from .queries import rounds_public
 from .services import BookingError, DuplicateBooking, booking_create
@@ -124,16 +124,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raw_id, raw_phone = request.POST.get("id_number", ""), request.POST.get("phone", "")
         context.update(id_number=raw_id, phone=raw_phone)
-        errors: dict[str, str] = {}
-        id_number = phone = ""
-        try:
-            id_number = validate_id_number(request.POST.get("id_type") or IdType.RESIDENT_ID, raw_id)
-        except Exception as exc:  # ValidationError carries the (translated) message
-            errors["id_number"] = " ".join(getattr(exc, "messages", [str(exc)]))
-        try:
-            phone = validate_mobile(raw_phone)
-        except Exception as exc:
-            errors["phone"] = " ".join(getattr(exc, "messages", [str(exc)]))
+        id_number, phone, field_errors = validate_identity(request.POST.get("id_type", ""), raw_id, raw_phone)
+        errors = {field: " ".join(messages) for field, messages in field_errors.items()}
         status = 200
         if not errors:
             try:

@@ -31,6 +31,15 @@ def _data(room, id_number: str) -> BookingData:  # type: ignore[no-untyped-def]
 
 
 
+def _outcome(round_, room, id_number: str) -> str:  # type: ignore[no-untyped-def]
+    """Book and say what happened: "created" or the refusal's code."""
+    try:
+        booking_create(round_=round_, data=_data(room, id_number))
+    except BookingError as exc:
+        return exc.code
+    return "created"
+
+
 def test_fifty_concurrent_submits_of_one_id_make_exactly_one_booking(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
     room = rooms["qihe_101"]
     room.town  # noqa: B018 - load the relation before threads share the object
@@ -60,11 +69,7 @@ def test_committee_quota_is_never_oversold(open_round, rooms) -> None:  # type: 
     ids = [resident_id() for _ in range(40)]
 
     def submit(i: int) -> str:
-        try:
-            booking_create(round_=open_round, data=_data(room, ids[i]))
-            return "created"
-        except BookingError as exc:
-            return exc.code
+        return _outcome(open_round, room, ids[i])
 
     outcomes = run_concurrently(40, submit)
     assert outcomes.count("created") == 10
@@ -83,11 +88,7 @@ def test_round_total_quota_is_never_oversold(open_round, rooms) -> None:  # type
     ids = [resident_id() for _ in range(45)]
 
     def submit(i: int) -> str:
-        try:
-            booking_create(round_=open_round, data=_data(targets[i % 3], ids[i]))
-            return "created"
-        except BookingError as exc:
-            return exc.code
+        return _outcome(open_round, targets[i % 3], ids[i])
 
     outcomes = run_concurrently(45, submit)
     assert outcomes.count("created") == 15
@@ -104,11 +105,7 @@ def test_household_limit_holds_under_concurrent_bookings_of_one_room(open_round,
     ids = [resident_id() for _ in range(12)]
 
     def submit(i: int) -> str:
-        try:
-            booking_create(round_=open_round, data=_data(room, ids[i]))
-            return "created"
-        except BookingError as exc:
-            return exc.code
+        return _outcome(open_round, room, ids[i])
 
     outcomes = run_concurrently(12, submit)
     assert outcomes.count("created") == 3
