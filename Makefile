@@ -5,7 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 0.0.0.0
+# gunicorn: 3 sync workers measured best on 2 cores (benchmarks/README.md, booking submit):
+# threads (gthread) cost more CPU per request here. WEB_THREADS > 1 switches to gthread.
 WEB_WORKERS ?= 3
+WEB_THREADS ?= 1
 export PORT
 
 .PHONY: run setup install test test-fast test-postgres lint typecheck bench clean
@@ -32,7 +35,7 @@ run: setup
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py run_worker --no-reload --interval 0.5 & \
 	  SITE_URL=$${SITE_URL:-http://localhost:$(PORT)} $(VENV)/bin/gunicorn config.wsgi -b $(HOST):$(PORT) \
-	    --workers $(WEB_WORKERS) --threads 4 --access-logfile - --log-level warning
+	    --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --log-level warning
 
 test: install
 	$(VENV)/bin/pytest -q

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "fangkong.orgs",
     "fangkong.addresses",
     "fangkong.booking",
+    "fangkong.pickup",
+    "fangkong.office",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,9 @@ from fangkong.api import api
 
 urlpatterns = [
     path("", include("fangkong.booking.urls")),
+    path("", include("fangkong.pickup.urls")),
     path("desk/", include("fangkong.booking.desk_urls")),
+    path("office/", include("fangkong.office.urls")),
     path("", include("fangkong.core.urls")),
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),

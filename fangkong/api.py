@@ -59,3 +59,4 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 api.add_router("/addresses", addresses_router)
 api.add_router("", booking_router)
+api.add_router("", "fangkong.pickup.api.router")

@@ -42,15 +42,7 @@ def bare_insert(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"id": row_id}, status=201)
 
 
-def _lean_view():  # type: ignore[no-untyped-def]
-    from .lean_booking import booking_lean
-
-    return booking_lean
-
-
 urlpatterns = [
     path("bench/bare-insert", bare_insert, name="bench_bare_insert"),
-    # A what-if prototype of the recommendations (see lean_booking.py), not the application.
-    path("bench/rounds/<int:round_id>/bookings-lean", _lean_view(), name="bench_booking_lean"),
     *app_urlpatterns,
 ]

@@ -66,16 +66,31 @@ KEY_FUNCTIONS = [
     ("BookingForm.is_valid", "django/forms/forms.py", "is_valid"),
     ("  validate_mobile (phonenumbers)", "booking/identity.py", "validate_mobile"),
     ("  validate_resident_id (stdnum)", "booking/identity.py", "validate_resident_id"),
-    ("  BookingForm.clean (address query)", "booking/forms.py", "clean"),
-    ("rounds_public() get_object_or_404", "django/shortcuts.py", "get_object_or_404"),
+    ("  address_for_booking (address query)", "booking/forms.py", "address_for_booking"),
+    ("round_for_booking (cached round)", "booking/queries.py", "round_for_booking"),
     ("booking_create (service)", "booking/services.py", "booking_create"),
-    ("  _take_place (UPDATE roundunit)", "booking/services.py", "_take_place"),
-    ("  _insert_booking (INSERT booking)", "booking/services.py", "_insert_booking"),
-    ("  _queue_confirmation (outbox + job)", "booking/services.py", "_queue_confirmation"),
-    ("    Task.enqueue (job row)", "django_tasks", "enqueue"),
-    ("  transaction commit", "django/db/transaction.py", "__exit__"),
+    ("  pg_write.booking_write (the one-statement write)", "booking/pg_write.py", "booking_write"),
+    ("    of which the round trip (execute)", "booking/pg_write.py", "_execute"),
+    ("  _take_places (ORM path: UPDATE roundunit)", "booking/services.py", "_take_places"),
+    ("  _insert_booking (ORM path: INSERT booking)", "booking/services.py", "_insert_booking"),
+    ("  _queue_confirmation (ORM path: outbox + job)", "booking/services.py", "_queue_confirmation"),
     ("_booking_out (response dict)", "booking/api.py", "_booking_out"),
 ]
+
+
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
+    import os
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def profile(n: int, *, seed: int) -> int:
@@ -88,10 +103,9 @@ def profile(n: int, *, seed: int) -> int:
     people = fixtures.People(seed + 7)
     addresses = fixtures.address_pool(seed)
     warm = 100
-    what_if_n = max(n // 2, 300)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bodies.jsonl"
-        total = n + warm + 1 + what_if_n * (len(VARIANTS) + 1)
+        total = n + warm + 2
         fixtures.write_bodies(
             people=people, addresses=addresses, address_cursor=[0], n=total, files=[path]
         )
@@ -151,11 +165,11 @@ def profile(n: int, *, seed: int) -> int:
     queries.clear()
     sample = bodies[warm + 1 :]
     half = len(sample) // 2
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, c0, p0 = time.perf_counter(), time.thread_time(), _backend_cpu()
     with connection.execute_wrapper(timed):
         for body in sample[:half]:
             statuses[post(body)] += 1
-    wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    wall, cpu, pg = time.perf_counter() - t0, time.thread_time() - c0, _backend_cpu() - p0
     connection._commit = real_commit  # type: ignore[method-assign]
     sql_time = sum(s for s, _ in queries) + sum(commits)
     kinds = Counter(" ".join(sql.split()[:1]).upper() for _, sql in queries)
@@ -166,21 +180,24 @@ def profile(n: int, *, seed: int) -> int:
         f"(COMMIT {sum(commits) * per:.2f} ms), "
         f"Python {(wall - sql_time) * per:.2f} ms; {len(queries) / max(half, 1):.1f} statements per booking: "
         + ", ".join(f"{k} {v / max(half, 1):.1f}" for k, v in kinds.most_common())
-        + f"; CPU time of this (app) thread {cpu * per:.2f} ms per booking"
+        + f"; CPU time of this (app) thread {cpu * per:.2f} ms, of its PostgreSQL backend {pg * per:.2f} ms per booking"
     )
 
     # The yardstick: the bare-insert view through the same client and middleware.
     queries.clear()
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, c0, p0 = time.perf_counter(), time.thread_time(), _backend_cpu()
     with connection.execute_wrapper(timed):
         for body in sample[:half]:
             client.post("/bench/bare-insert", data=body, content_type="application/json")
     bare_wall, bare_cpu = time.perf_counter() - t0, time.thread_time() - c0
+    bare_pg = _backend_cpu() - p0
     bare_sql = sum(s for s, _ in queries)
     print(
         f"bare-insert view, {half} requests: {bare_wall * per:.2f} ms per request, of which SQL "
-        f"{bare_sql * per:.2f} ms, Python {(bare_wall - bare_sql) * per:.2f} ms; CPU time {bare_cpu * per:.2f} ms"
-        f"  ->  booking/bare in-process: wall {bare_wall / wall:.0%}, app CPU {bare_cpu / cpu:.0%}"
+        f"{bare_sql * per:.2f} ms, Python {(bare_wall - bare_sql) * per:.2f} ms; CPU time {bare_cpu * per:.2f} ms, "
+        f"PostgreSQL backend {bare_pg * per:.2f} ms"
+        f"  ->  booking/bare in-process: wall {bare_wall / wall:.0%}, app CPU {bare_cpu / cpu:.0%}, "
+        f"app + PostgreSQL CPU {(bare_cpu + bare_pg) / max(cpu + pg, 1e-9):.0%}"
     )
 
     # Profiled on the thread's CPU clock, so time spent waiting for PostgreSQL is not counted:
@@ -198,131 +215,7 @@ def profile(n: int, *, seed: int) -> int:
     dump = Path(tempfile.gettempdir()) / "fk-booking-profile.pstats"
     profiler.dump_stats(str(dump))
     print(f"\nfull profile: {dump}  (python -m pstats {dump}; or snakeviz)")
-    what_if(post, what_if_bodies, what_if_n, statuses)
     return 0 if set(statuses) <= {201} else 1
-
-
-# --- what if: the recommended changes, patched in for this process only (the app is untouched) ---
-
-
-def _lean_queue_sms(*, phone: str, template: str, variables: dict, key: str):  # type: ignore[no-untyped-def]
-    """queue_sms without get_or_create and nested savepoints: the booking_no was created in this
-    very transaction, so the key cannot exist yet (a unique violation would still roll back)."""
-    from fangkong.core.models import Channel, OutboundMessage
-    from fangkong.core.tasks import deliver_message
-
-    message = OutboundMessage.objects.create(
-        idempotency_key=key,
-        channel=Channel.SMS,
-        recipient=phone,
-        template=template,
-        variables=variables,
-    )
-    deliver_message.enqueue(message.pk)
-    return message
-
-
-def _lean_queue_sms_no_job(*, phone: str, template: str, variables: dict, key: str):  # type: ignore[no-untyped-def]
-    """As above, without the django-tasks job row (a worker would poll pending outbox rows)."""
-    from fangkong.core.models import Channel, OutboundMessage
-
-    return OutboundMessage.objects.create(
-        idempotency_key=key,
-        channel=Channel.SMS,
-        recipient=phone,
-        template=template,
-        variables=variables,
-    )
-
-
-def _patches(name: str):  # type: ignore[no-untyped-def]
-    from contextlib import ExitStack
-    from unittest import mock
-
-    from fangkong.booking import api, services
-
-    stack = ExitStack()
-    parts = set(name.split("+"))
-    if "lean-sms" in parts:
-        stack.enter_context(mock.patch.object(services, "queue_sms", _lean_queue_sms))
-    if "no-job" in parts:
-        stack.enter_context(mock.patch.object(services, "queue_sms", _lean_queue_sms_no_job))
-    if "cache-round" in parts:
-        cache: dict = {}
-        real = api.get_object_or_404
-
-        def cached(qs, **kw):  # type: ignore[no-untyped-def]
-            key = tuple(sorted(kw.items()))
-            if key not in cache:
-                cache[key] = real(qs, **kw)
-            return cache[key]
-
-        stack.enter_context(mock.patch.object(api, "get_object_or_404", cached))
-    if "town-cached" in parts:
-        real_insert = services._insert_booking
-
-        def insert(**kw):  # type: ignore[no-untyped-def]
-            booking = real_insert(**kw)
-            booking.town = kw["data"].town  # what passing town=data.town to create() does
-            return booking
-
-        stack.enter_context(mock.patch.object(services, "_insert_booking", insert))
-    return stack
-
-
-VARIANTS = [
-    ("lean-sms", "queue_sms: plain INSERT, no get_or_create/savepoints (-5 statements)"),
-    ("no-job", "lean-sms and no django-tasks job row per SMS (-6 statements)"),
-    ("cache-round", "round read from a per-process cache (-1 statement)"),
-    ("town-cached", "booking.town set from the form's address (-1 statement after commit)"),
-    ("no-job+cache-round+town-cached", "all of the above (13 -> 5 statements + BEGIN/COMMIT)"),
-]
-
-
-def what_if(post, bodies: list[str], m: int, statuses: Counter[int], reps: int = 5) -> None:  # type: ignore[no-untyped-def]
-    """Each variant runs ``reps`` times, interleaved with the others, ``m // reps`` bookings a
-    time; the median per-booking figure is shown (the machine is shared and noisy)."""
-    from statistics import median
-
-    from django.db import connection
-
-    variants = [("baseline", "the code as it is"), *VARIANTS]
-    size = max(m // reps, 10)
-    feed = iter(bodies)
-    cpu: dict[str, list[float]] = {name: [] for name, _ in variants}
-    wall: dict[str, list[float]] = {name: [] for name, _ in variants}
-    stmts: dict[str, float] = {}
-    for _ in range(reps):
-        for name, _label in variants:
-            chunk = [body for body, _ in zip(feed, range(size), strict=False)]
-            if not chunk:
-                break
-            count = [0]
-
-            def counting(execute, sql, params, many, context, count=count):  # type: ignore[no-untyped-def]
-                count[0] += 1
-                return execute(sql, params, many, context)
-
-            with _patches(name), connection.execute_wrapper(counting):
-                t0, c0 = time.perf_counter(), time.thread_time()
-                for body in chunk:
-                    statuses[post(body)] += 1
-                w, c = time.perf_counter() - t0, time.thread_time() - c0
-            cpu[name].append(c * 1000 / len(chunk))
-            wall[name].append(w * 1000 / len(chunk))
-            stmts[name] = count[0] / len(chunk)
-    print(
-        f"\nwhat if (patched in this process only; {reps}x{size} bookings each, interleaved; medians):"
-    )
-    print(f"  {'variant':<31} {'app CPU ms':>10} {'wall ms':>8} {'stmts':>6}  change")
-    base = median(cpu["baseline"])
-    for name, label in variants:
-        if not cpu[name]:
-            continue
-        c = median(cpu[name])
-        print(
-            f"  {name:<31} {c:10.2f} {median(wall[name]):8.2f} {stmts[name]:6.1f}  {c / base - 1:+5.0%} CPU  {label}"
-        )
 
 
 def report(stats: pstats.Stats, n: int, wall: float) -> None:

@@ -102,6 +102,9 @@ def setup_demo(*, bookings: int = 300, seed: int = 2020, log=print) -> list[tupl
     if missing > 0:
         made = _demo_bookings(second, missing, random.Random(seed))
         log(f"演示预约：新增 {made} 条（{second.name}）")
+    from fangkong.pickup.demo import setup_pickup_demo  # the pickup app builds on bookings
+
+    setup_pickup_demo(second, log=log)
     return accounts
 
 

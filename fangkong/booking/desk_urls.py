@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk_actions, desk_allocation, desk_entry, desk_exports, desk_views
+from . import dashboard_views, desk_actions, desk_allocation, desk_entry, desk_exports, desk_views
 
 app_name = "desk"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("rounds/new/", desk_views.round_new, name="round_new"),
     path("rounds/<int:round_id>/", desk_views.round_overview, name="round"),
     path("rounds/<int:round_id>/status/", desk_views.round_status, name="round_status"),
+    path("rounds/<int:round_id>/dashboard/", dashboard_views.round_dashboard, name="dashboard"),
+    path("rounds/<int:round_id>/dashboard/towns/<int:town_id>/", dashboard_views.town_dashboard, name="dashboard_town"),
+    path(
+        "rounds/<int:round_id>/dashboard/committees/<int:committee_id>/",
+        dashboard_views.committee_dashboard,
+        name="dashboard_committee",
+    ),
     path("rounds/<int:round_id>/allocate/", desk_allocation.round_allocate, name="round_allocate"),
     path("rounds/<int:round_id>/quotas/", desk_allocation.round_quotas, name="round_quotas"),
     path("rounds/<int:round_id>/committees/<int:committee_id>/", desk_views.committee_bookings, name="committee"),

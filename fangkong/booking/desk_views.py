@@ -18,6 +18,7 @@ from fangkong.orgs.models import Committee, Town, User
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
 from . import queries
+from .dashboard import STATUS_GROUP_LABELS, STATUS_GROUPS, parse_hour
 from .models import BookingStatus, DecisionReason, Goods, RoundStatus
 from .round_forms import RoundForm
 from .services import booking_reveal, round_create, round_set_status
@@ -28,6 +29,13 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # Cadres and volunteers have no desk (no residents' data): their place is the office inbox;
+    # a pickup clerk's is the redemption page.
+    role = getattr(request.user, "role", "")
+    if role == "office_member":
+        return redirect("office:inbox")
+    if role == "pickup_clerk":
+        return redirect("pickup:clerk")
     rounds = list(queries.rounds_for_staff(request.user)[:20])
     if len(rounds) >= 1 and rounds[0].status == "open" and not request.GET.get("all"):
         return redirect("desk:round", round_id=rounds[0].pk)
@@ -91,16 +99,24 @@ def committee_bookings(request: HttpRequest, round_id: int, committee_id: int) -
 def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, unresolved: bool = False) -> HttpResponse:  # type: ignore[no-untyped-def]
     # The worker's queue by default: pending, oldest first; "全部" (status=) shows everything.
     status = request.GET.get("status", BookingStatus.PENDING)
-    if status not in BookingStatus.values:
+    # Dashboard drill-downs: a status group (e.g. 审核积压), an hour, overdue only, a town's unresolved.
+    group = STATUS_GROUPS.get(status, ())
+    if status not in BookingStatus.values and not group:
         status = ""
+    hour = parse_hour(request.GET.get("hour", ""))
+    overdue = request.GET.get("overdue") == "1"
     compound = request.GET.get("compound", "")
     search = request.GET.get("q", "")[:40]
     qs = queries.bookings_for_desk(
-        request.user, round_, status=status, compound=compound, search=search,
-        committee_id=committee.pk if committee else None,
+        request.user, round_, status="" if group else status, compound=compound, search=search,
+        committee_id=committee.pk if committee else None, statuses=group, hour=hour,
+        registered_before=overdue_cutoff() if overdue else None,
     )
     if unresolved:
         qs = qs.filter(committee__isnull=True)
+        town = request.GET.get("town", "")
+        if town.isdigit():
+            qs = qs.filter(town_id=int(town))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     shown_committee = committee or _own_committee(request.user)
     return render(
@@ -121,6 +137,10 @@ def _booking_list(request: HttpRequest, round_, *, committee: Committee | None, 
             "compound": compound,
             "q": search,
             "statuses": BookingStatus.choices,
+            "status_groups": STATUS_GROUP_LABELS,
+            "hour": hour,
+            "overdue": overdue,
+            "drill": [(k, request.GET[k]) for k in ("hour", "overdue", "town") if request.GET.get(k)],
             "compounds": queries.compounds_for_desk(request.user, round_) if not unresolved else [],
         },
     )

@@ -146,10 +146,12 @@ def staff_label(user: Any) -> str:
 
 
 class BookingExporter(ListExporter):
-    headers = HEADERS
+    headers: Sequence[str] = HEADERS
     # 序号 is a number; 预约编号, 证件号码 and 手机号 are text (already str; listed for clarity).
     text_columns = frozenset({1, 4, 5})
-    column_widths = (7, 20, 10, 12, 22, 15, 36, 16, 16, 14, 9, 6, 9, 17, 14, 17, 24)
+    column_widths: Sequence[int] = (7, 20, 10, 12, 22, 15, 36, 16, 16, 14, 9, 6, 9, 17, 14, 17, 24)
+
+    extra_fields: tuple[str, ...] = ()
 
     def __init__(self, *, queryset: models.QuerySet[Booking], kind: str, title: str, watermark: Watermark, masked: bool) -> None:
         super().__init__(watermark=watermark, masked=masked)
@@ -161,14 +163,16 @@ class BookingExporter(ListExporter):
         masked = self.masked
         rows = (
             self.queryset.order_by("town_id", "committee_id", "seq", "pk")
-            .values_list(*FIELDS)
+            .values_list(*FIELDS, *self.extra_fields)
             .iterator(chunk_size=CHUNK_SIZE)
         )
-        for index, (
-            booking_no, name, id_type, id_number, phone, address, compound, committee, town,
-            household, quantity, status, created_at, reviewer_name, reviewer_username, reviewed_at,
-            reason_code, note,
-        ) in enumerate(rows, start=1):
+        base = len(FIELDS)
+        for index, row in enumerate(rows, start=1):
+            (
+                booking_no, name, id_type, id_number, phone, address, compound, committee, town,
+                household, quantity, status, created_at, reviewer_name, reviewer_username, reviewed_at,
+                reason_code, note,
+            ) = row[:base]
             reason = REASON_LABEL.get(reason_code, "") if reason_code else ""
             if note:
                 reason = f"{reason}：{note}" if reason else note
@@ -190,7 +194,18 @@ class BookingExporter(ListExporter):
                 reviewer_name or reviewer_username or "",
                 reviewed_at,
                 reason,
+                *row[base:],
             )
+
+
+class RedemptionExporter(BookingExporter):
+    """领取名单: the booking columns plus the voucher (fangkong.pickup): code, point, when and where
+    it was redeemed. The code is no personal data (it is useless without the clerk's account)."""
+
+    headers = (*HEADERS, "领取码", "领取点", "领取时间", "实际领取点")
+    text_columns = frozenset({1, 4, 5, len(HEADERS)})
+    column_widths = (*BookingExporter.column_widths, 11, 22, 17, 22)
+    extra_fields = ("voucher__code", "voucher__point__name", "voucher__redeemed_at", "voucher__redeemed_point__name")
 
 
 @dataclass
@@ -209,7 +224,8 @@ def build_exporter(
 ) -> BookingExporter:
     masked = not user.has_perm("orgs.export_unmasked")
     name = file_name(round_, kind, scope, at=at)
-    return BookingExporter(
+    exporter = RedemptionExporter if kind == ExportKind.REDEEMED else BookingExporter
+    return exporter(
         queryset=export_queryset(user, round_, kind, scope),
         kind=kind,
         title=name.rsplit(".", 1)[0],

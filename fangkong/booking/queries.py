@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -45,15 +46,24 @@ def rounds_for_staff(user: Any) -> QuerySet[Round]:
 
 
 def bookings_for_desk(
-    user: Any, round_: Round, *, status: str = "", compound: str = "", search: str = "", committee_id: int | None = None
+    user: Any, round_: Round, *, status: str = "", compound: str = "", search: str = "", committee_id: int | None = None,
+    statuses: tuple[str, ...] = (), hour: datetime | None = None, registered_before: datetime | None = None,
 ) -> QuerySet[Booking]:
     """The desk list in registration order. ``search`` matches booking number, name or the
-    last digits of phone/ID, so a worker can find a caller without seeing full numbers."""
+    last digits of phone/ID, so a worker can find a caller without seeing full numbers.
+    ``statuses``, ``hour`` (registered in the hour starting then) and ``registered_before``
+    are the dashboards' drill-downs (a number there = the rows here)."""
     qs = Booking.objects.visible_to(user).filter(round=round_).select_related("committee", "town")
     if committee_id is not None:
         qs = qs.filter(committee_id=committee_id)
     if status:
         qs = qs.filter(status=status)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if hour is not None:
+        qs = qs.filter(created_at__gte=hour, created_at__lt=hour + timedelta(hours=1))
+    if registered_before is not None:
+        qs = qs.filter(created_at__lt=registered_before)
     if compound:
         qs = qs.filter(compound=compound)
     search = search.strip()

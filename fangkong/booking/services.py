@@ -23,6 +23,7 @@ from fangkong.core.errors import UserError
 from fangkong.core.messaging import queue_email, queue_sms
 from fangkong.orgs.models import Committee, District, Role, Town
 
+from . import pg_write
 from .forms import BookingData, Person
 from .models import Allocation, Booking, BookingSource, Goods, Round, RoundStatus, RoundUnit
 
@@ -62,6 +63,13 @@ class BookingOutcome:
     members: list[Booking] = field(default_factory=list)
 
 
+# The bookings of one room in this round, found through the address index (a handful of rows
+# over all rounds). ``round_id + 0`` keeps PostgreSQL off the round-leading indexes: right after
+# a round opens the statistics say "1 row" for it, and it picked (round_id, created_at) and
+# counted every booking of the round, per booking (measured: 1.5 ms at 2,500 bookings, growing).
+HOUSEHOLD_COUNT_SQL = "(SELECT count(*) FROM booking_booking WHERE address_id = %s AND round_id + 0 = %s)"
+
+
 def _take_places(
     round_: Round, *, committee_id: int | None, town_id: int, count: int, household_address_id: int | None
 ) -> tuple[int, int, int]:
@@ -77,14 +85,14 @@ def _take_places(
         where, params = "round_id = %s AND committee_id = %s", [round_.pk, committee_id]
     else:
         where, params = "round_id = %s AND town_id = %s AND committee_id IS NULL", [round_.pk, town_id]
-    household_sql = "(SELECT count(*) FROM booking_booking WHERE round_id = %s AND address_id = %s)"
+    household_sql = HOUSEHOLD_COUNT_SQL
     sql = (
         f"UPDATE booking_roundunit SET booked = booked + %s WHERE {where} {quota_sql} "  # noqa: S608
         f"RETURNING id, booked, {household_sql if household_address_id is not None else '0'}"
     )
     args: list[int] = [count, *params, *([count] if enforce else [])]
     if household_address_id is not None:
-        args += [round_.pk, household_address_id]
+        args += [household_address_id, round_.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         row = cursor.fetchone()
@@ -152,6 +160,12 @@ def booking_create(
     address = data.address
     committee_id = address.committee_id if address else None
     try:
+        if pg_write.applies(round_, data, source=source, actor=actor):
+            # One round trip on PostgreSQL; None: nothing written (a refusal, or a case that
+            # path leaves to this one), so the ORM path below decides and explains.
+            booking = pg_write.booking_write(round_=round_, data=data, source=source, now=now)
+            if booking is not None:
+                return BookingOutcome(booking=booking)
         with transaction.atomic():
             check_household = address is not None and bool(round_.per_household_limit)
             if check_household and address is not None:

@@ -11,10 +11,11 @@ once exactly one succeeds, the other gets ``TransitionConflict``. The move, its 
 the resident's SMS are written in one transaction. No status is entered twice (the table has
 no cycles), so ``booking_<status>:<booking_no>`` is a safe idempotency key for the SMS.
 
-Notification, for now: the approval SMS *is* the notification (it is durable in the outbox,
-delivered with retries), so approving moves the booking on to 已通知 in the same transaction,
-with its own audit row. When vouchers arrive, set ``APPROVAL_SMS_NOTIFIES = False`` and have
-the voucher service call ``booking_transition(to_status=NOTIFIED)`` when the voucher is issued.
+Notification: approving calls ``fangkong.pickup.services.voucher_issue`` in the same
+transaction; it assigns a pickup point and window, moves the booking on to 已通知 and sends the
+voucher SMS (no stock in the town yet: the booking stays 已通过 with the "approved" SMS, and the
+voucher follows when stock is entered). ``APPROVAL_SMS_NOTIFIES = True`` restores the old rule
+(the approval SMS is the notification, no voucher).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from fangkong.core.messaging import queue_sms
 from fangkong.orgs.models import Committee
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
+from .dashboard_counters import counts_move
 from .models import Booking, BookingStatus, DecisionReason, Round, RoundUnit
 
 S = BookingStatus
@@ -62,7 +64,7 @@ SMS_TEMPLATE: dict[str, str] = {
     S.APPROVED: "booking_approved", S.REJECTED: "booking_rejected", S.ON_HOLD: "booking_on_hold",
     S.NOT_ALLOCATED: "booking_not_allocated",
 }
-APPROVAL_SMS_NOTIFIES = True
+APPROVAL_SMS_NOTIFIES = False
 
 
 class TransitionError(UserError):
@@ -126,7 +128,9 @@ def _check_reason(to_status: str, reason_code: str, note: str, follow_up_on: dat
 
 def _check_quota(booking: Booking) -> None:
     """Lock the committee's queue row, then count its approvals: approvals never exceed quota."""
-    unit = RoundUnit.objects.select_for_update().get(pk=booking.unit_id)
+    # FOR NO KEY UPDATE: approvers still queue on it, but rows that merely reference the unit
+    # (dashboard counters' foreign key takes KEY SHARE) do not wait for it, so no deadlock.
+    unit = RoundUnit.objects.select_for_update(no_key=True).get(pk=booking.unit_id)
     if unit.quota is None:
         return
     taken = Booking.objects.filter(unit_id=unit.pk, status__in=TAKES_QUOTA).count()
@@ -172,9 +176,18 @@ def booking_transition(
             _check_quota(booking)
         _move(booking, to_status, actor=actor, reason_code=reason_code, note=note,
               follow_up_on=follow_up_on, request=request, now=now)
-        if to_status == S.APPROVED and APPROVAL_SMS_NOTIFIES:
-            _move(booking, S.NOTIFIED, actor=actor, note="approval_sms", request=request, now=now)
+        if to_status == S.APPROVED:
+            _after_approval(booking, actor=actor, request=request, now=now)
     return booking
+
+
+def _after_approval(booking: Booking, *, actor: Any, request: HttpRequest | None, now: datetime) -> None:
+    if APPROVAL_SMS_NOTIFIES:
+        _move(booking, S.NOTIFIED, actor=actor, note="approval_sms", request=request, now=now)
+        return
+    from fangkong.pickup.services import voucher_issue  # lazy: the pickup app imports this module
+
+    voucher_issue(actor=actor, booking=booking, request=request, now=now)
 
 
 def _move(
@@ -203,6 +216,7 @@ def _move(
                 booking_no=booking.booking_no, status=_label(current)
             )
         )
+    counts_move(unit_id=booking.unit_id, created_at=booking.created_at, from_status=from_status, to_status=to_status)
     for name, value in changes.items():
         setattr(booking, name, value)
     audit_log(
@@ -223,7 +237,7 @@ def _move(
         },
     )
     template = SMS_TEMPLATE.get(to_status)
-    if template:
+    if template and not (to_status == S.APPROVED and not APPROVAL_SMS_NOTIFIES):  # pickup sends it
         queue_sms(
             phone=booking.phone, template=template, variables=_sms_variables(booking, to_status),
             key=f"booking_{to_status}:{booking.booking_no}", new_event=True,
@@ -306,7 +320,7 @@ def booking_approve_in_order(
     outcome = BulkOutcome()
     now = timezone.now()
     with transaction.atomic():
-        unit = RoundUnit.objects.select_for_update().filter(round=round_, committee=committee).first()
+        unit = RoundUnit.objects.select_for_update(no_key=True).filter(round=round_, committee=committee).first()
         if unit is None:
             return outcome
         pending = Booking.objects.filter(unit_id=unit.pk, status=S.PENDING).select_related("round", "committee")
@@ -319,8 +333,7 @@ def booking_approve_in_order(
             try:
                 with transaction.atomic():
                     _move(booking, S.APPROVED, actor=actor, request=request, now=now)
-                    if APPROVAL_SMS_NOTIFIES:
-                        _move(booking, S.NOTIFIED, actor=actor, note="approval_sms", request=request, now=now)
+                    _after_approval(booking, actor=actor, request=request, now=now)
             except TransitionConflict as exc:
                 outcome.skipped.append((booking.booking_no, exc.message))
             else:

@@ -76,6 +76,8 @@ class Role(models.TextChoices):
     COMMITTEE_WORKER = "committee_worker", _("居村委社工")
     PICKUP_CLERK = "pickup_clerk", _("领取点店员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    # Cadres and volunteers who activated their phone (fangkong.office): no access to residents' data.
+    OFFICE_MEMBER = "office_member", _("协同办公人员")
 
 
 class User(AbstractUser):

@@ -12,6 +12,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COMMITTEE_WORKER: ["orgs.unmask_personal_data"],
     Role.PICKUP_CLERK: [],
     Role.SYSTEM_ADMIN: ["orgs.view_audit_log", "orgs.manage_rounds"],
+    Role.OFFICE_MEMBER: [],
 }
 
 

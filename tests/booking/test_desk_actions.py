@@ -48,8 +48,8 @@ def test_approve_without_javascript_redirects_back_with_a_message(desk, open_rou
     response = decide(desk, booking, "approve")
     assert response.status_code == 302 and response["Location"] == f"/desk/rounds/{open_round.pk}/"
     page = desk.get(response["Location"] + "?status=").content.decode()
-    assert f"预约 {booking.booking_no}：已通知" in page
-    assert Booking.objects.get(pk=booking.pk).status == S.NOTIFIED
+    assert f"预约 {booking.booking_no}：已通过" in page
+    assert Booking.objects.get(pk=booking.pk).status == S.APPROVED  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
     assert OutboundMessage.objects.filter(template="booking_approved").count() == 1
 
 
@@ -58,7 +58,7 @@ def test_approve_with_htmx_returns_just_the_row(desk, booking) -> None:  # type:
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<tr id="booking-{booking.pk}">') and html.rstrip().endswith("</tr>")
-    assert "badge-notified" in html and "确认不通过" not in html
+    assert "badge-approved" in html and "确认不通过" not in html  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
 
 
 def test_reject_needs_a_reason_without_javascript(desk, booking) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def test_hold_with_a_reason_and_a_date(desk, booking) -> None:  # type: ignore[n
 def test_second_click_gets_a_clear_message(desk, booking) -> None:  # type: ignore[no-untyped-def]
     decide(desk, booking, "approve")
     html = decide(desk, booking, "approve", headers=HTMX).content.decode()
-    assert f"预约 {booking.booking_no} 当前为“已通知”，不能改为“已通过”。" in html
+    assert f"预约 {booking.booking_no} 当前为“已通过”，不能改为“已通过”。" in html  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
     assert OutboundMessage.objects.filter(template="booking_approved").count() == 1
 
 
@@ -166,7 +166,7 @@ def test_detail_page_has_the_actions_and_the_decision_history(desk, booking) -> 
     assert f'action="/desk/bookings/{booking.pk}/decide/"' in html and "hx-post" not in html.split("处理记录")[0].split("detail-actions")[1]
     decide(desk, booking, "approve")
     html = desk.get(f"/desk/bookings/{booking.pk}/").content.decode()
-    assert "待定 → 已通过" in html and "已通过 → 已通知" in html
+    assert "待定 → 已通过" in html  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
 
 
 def test_approve_selected(desk, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +174,7 @@ def test_approve_selected(desk, open_round, rooms) -> None:  # type: ignore[no-u
     url = reverse("desk:bulk_approve", args=[open_round.pk])
     response = desk.post(url, {"ids": [a.pk, c.pk], "next": f"/desk/rounds/{open_round.pk}/"}, follow=True)
     assert "已通过 2 条，0 条未能通过。" in response.content.decode()
-    assert list(Booking.objects.order_by("seq").values_list("status", flat=True)) == [S.NOTIFIED, S.PENDING, S.NOTIFIED]
+    assert list(Booking.objects.order_by("seq").values_list("status", flat=True)) == [S.APPROVED, S.PENDING, S.APPROVED]
 
 
 def test_approve_selected_ignores_another_committees_bookings(client, outsider, open_round, booking) -> None:  # type: ignore[no-untyped-def]

@@ -51,6 +51,11 @@ def url_for(name: str, booking: Booking) -> tuple[str, str]:
         # Jobs are their owner's only (no one else's, whatever the scope): see test_exports.py.
         "desk:export_job": {"job_id": 0},
         "desk:export_download": {"job_id": 0},
+        # Dashboards (more cases in tests/booking/test_dashboard.py): the round at the user's own level,
+        # 齐河第二社区's town and the committee itself.
+        "desk:dashboard": {"round_id": booking.round_id},
+        "desk:dashboard_town": {"round_id": booking.round_id, "town_id": booking.town_id},
+        "desk:dashboard_committee": {"round_id": booking.round_id, "committee_id": booking.committee_id},
     }
     if name not in kwargs:
         raise AssertionError(f"{name} takes an id: add it to this scoping test")
@@ -71,16 +76,18 @@ ACTIONS = ["desk:booking_decide", "desk:booking_call", "desk:approve_in_order"]
 # Officers' pages: every committee worker (own or not) and the clerk get 404; another town's
 # officer may set her own committees' quotas in a district round, but not allocate it.
 OFFICER_PAGES = ["desk:round_allocate", "desk:round_quotas"]
+# A committee's dashboard, and its town's (which no committee worker may open).
+DASHBOARDS = ["desk:dashboard_committee", "desk:dashboard_town"]
 
 
-@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", *ACTIONS, *OFFICER_PAGES])
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", *ACTIONS, *OFFICER_PAGES, *DASHBOARDS])
 def test_worker_of_another_committee_gets_404(client, outsider, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
     url, method = url_for(name, booking_of_qihe)
     client.force_login(outsider)
     assert getattr(client, method)(url).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", *ACTIONS, "desk:round_allocate"])
+@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", *ACTIONS, "desk:round_allocate", *DASHBOARDS])
 def test_officer_of_another_town_gets_404(client, other_town_officer, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
     url, method = url_for(name, booking_of_qihe)
     client.force_login(other_town_officer)
@@ -89,7 +96,7 @@ def test_officer_of_another_town_gets_404(client, other_town_officer, booking_of
 
 @pytest.mark.parametrize(
     "name", ["desk:booking", "desk:committee", "desk:round", *ACTIONS, "desk:bulk_approve", "desk:round_export",
-             *OFFICER_PAGES]
+             *OFFICER_PAGES, "desk:dashboard", *DASHBOARDS]
 )
 def test_clerk_and_unbound_accounts_get_404(client, clerk, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
     url, method = url_for(name, booking_of_qihe)
@@ -97,7 +104,9 @@ def test_clerk_and_unbound_accounts_get_404(client, clerk, booking_of_qihe, name
     assert getattr(client, method)(url).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["desk:booking", "desk:committee", "desk:round", "desk:round_export"])
+@pytest.mark.parametrize(
+    "name", ["desk:booking", "desk:committee", "desk:round", "desk:round_export", "desk:dashboard", "desk:dashboard_committee"]
+)
 def test_own_committee_worker_gets_200(client, worker, booking_of_qihe, name) -> None:  # type: ignore[no-untyped-def]
     url, method = url_for(name, booking_of_qihe)
     client.force_login(worker)

@@ -56,7 +56,7 @@ def test_transition_table(worker, booking, old, new) -> None:  # type: ignore[no
     audits, messages = AuditEvent.objects.count(), OutboundMessage.objects.count()
     if (old, new) in ALLOWED - BY_ALLOCATION:
         workflow.booking_transition(actor=worker, booking_id=booking.pk, to_status=new, **ARGS)
-        expected = S.NOTIFIED if new == S.APPROVED else new  # the approval SMS is the notification
+        expected = new  # no pickup stock here: an approval waits as 已通过 (vouchers: tests/pickup)
         assert Booking.objects.get(pk=booking.pk).status == expected
         assert AuditEvent.objects.count() > audits
     else:
@@ -141,7 +141,7 @@ def test_every_move_is_audited_with_actor_and_reason(worker, booking) -> None:  
     workflow.booking_approve(actor=worker, booking_id=booking.pk)
     rows = list(AuditEvent.objects.filter(action="booking.status").order_by("id"))
     assert [(e.detail["from"], e.detail["to"]) for e in rows] == [
-        ("pending", "on_hold"), ("on_hold", "approved"), ("approved", "notified")
+        ("pending", "on_hold"), ("on_hold", "approved")  # no stock: no voucher, so no → 已通知 (tests/pickup)
     ]
     assert {e.actor for e in rows} == {worker}
     assert rows[0].detail["reason_code"] == "id_mismatch" and rows[0].detail["note"] == "待补证件"
@@ -156,7 +156,7 @@ def test_a_stale_click_loses_with_a_clear_message(worker, town_officer, booking)
     workflow.booking_approve(actor=town_officer, booking_id=booking.pk)
     with pytest.raises(workflow.TransitionConflict) as caught:
         workflow._move(stale, S.REJECTED, actor=worker, reason_code="duplicate", request=None, now=timezone.now())
-    assert "刚刚已被其他工作人员处理（当前为“已通知”）" in caught.value.message
+    assert "刚刚已被其他工作人员处理（当前为“已通过”）" in caught.value.message
     assert not _sms("booking_rejected")
 
 
@@ -176,7 +176,7 @@ def test_only_users_whose_scope_covers_the_booking_may_act(request, booking, per
 @pytest.mark.parametrize("persona", ["worker", "town_officer", "district_officer"])
 def test_the_committee_its_town_and_the_district_may_act(request, booking, persona) -> None:  # type: ignore[no-untyped-def]
     workflow.booking_approve(actor=request.getfixturevalue(persona), booking_id=booking.pk)
-    assert Booking.objects.get(pk=booking.pk).status == S.NOTIFIED
+    assert Booking.objects.get(pk=booking.pk).status == S.APPROVED  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
 
 
 @pytest.mark.django_db
@@ -219,7 +219,7 @@ def test_approve_in_order_stops_at_the_committees_quota(worker, open_round, comm
 
     assert outcome.approved == [five_pending[0].booking_no, five_pending[1].booking_no]
     assert outcome.left == 2
-    assert Booking.objects.filter(status=S.NOTIFIED).count() == 2
+    assert Booking.objects.filter(status=S.APPROVED).count() == 3  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
     again = workflow.booking_approve_in_order(actor=worker, round_=open_round, committee=committees["T04C027"])
     assert (again.approved, again.left) == ([], 2)
     with pytest.raises(workflow.TransitionRefused, match="额度（3人份）已全部审核通过"):
@@ -321,7 +321,7 @@ def test_two_workers_approving_at_once_make_one_approval(worker, town_officer, b
     assert outcomes.count("approved") == 1
     assert set(outcomes) <= {"approved", "conflict", "refused"}
     assert len(_sms("booking_approved")) == 1
-    assert AuditEvent.objects.filter(action="booking.status").count() == 2
+    assert AuditEvent.objects.filter(action="booking.status").count() == 1  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)
 
 
 @needs_postgres()
@@ -357,4 +357,4 @@ def test_concurrent_approvals_never_exceed_the_quota(worker, town_officer, open_
 
     outcomes = run_concurrently(5, approve)
     assert outcomes.count("approved") == 2
-    assert Booking.objects.filter(status=S.NOTIFIED).count() == 2
+    assert Booking.objects.filter(status=S.APPROVED).count() == 2  # no pickup stock here: the booking waits as 已通过 (vouchers: tests/pickup)

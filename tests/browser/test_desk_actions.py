@@ -31,9 +31,9 @@ def test_worker_approves_and_holds_on_her_phone(open_page: OpenPage, worker: Use
 
     row.get_by_role("button", name="通过", exact=True).click()
 
-    expect(page.locator(f"#booking-{first.pk} .badge-notified")).to_have_text("已通知")
+    expect(page.locator(f"#booking-{first.pk} .badge-approved")).to_have_text("已通过")  # no pickup stock here: waits as 已通过 (vouchers: test_booking_loop.py)
     expect(page.locator(f"#booking-{first.pk}").get_by_role("button", name="通过", exact=True)).to_have_count(0)
-    assert Booking.objects.get(pk=first.pk).status == BookingStatus.NOTIFIED
+    assert Booking.objects.get(pk=first.pk).status == BookingStatus.APPROVED
     assert OutboundMessage.objects.filter(template="booking_approved").count() == 1
 
     held = page.locator(f"#booking-{second.pk}")
@@ -61,8 +61,8 @@ def test_approve_works_without_javascript(open_page: OpenPage, worker: User, boo
     page = open_page(DESKTOP, javascript=False)
     sign_in(page, "qihe2")
     page.locator(f"#booking-{bookings[2].pk}").get_by_role("button", name="通过", exact=True).click()
-    expect(page.locator(".flash")).to_contain_text(f"预约 {bookings[2].booking_no}：已通知")
+    expect(page.locator(".flash")).to_contain_text(f"预约 {bookings[2].booking_no}：已通过")  # no pickup stock here: waits as 已通过 (vouchers: test_booking_loop.py)
     expect(page.locator(f"#booking-{bookings[2].pk}")).to_have_count(0)  # the pending list no longer shows it
-    assert Booking.objects.get(pk=bookings[2].pk).status == BookingStatus.NOTIFIED
+    assert Booking.objects.get(pk=bookings[2].pk).status == BookingStatus.APPROVED
 
 

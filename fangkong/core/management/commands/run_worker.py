@@ -2,7 +2,8 @@
 
 The maintenance loop re-queues messages whose worker died mid-delivery, so a killed worker
 loses nothing, and marks that worker's abandoned delivery jobs failed (django-tasks-db would
-leave them "running" forever), and deletes export files older than ``EXPORT_KEEP_HOURS``;
+leave them "running" forever), deletes export files older than ``EXPORT_KEEP_HOURS``, and expires
+vouchers whose pickup window has ended (fangkong.pickup);
 it runs in a daemon thread beside the task loop, every ``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that counts as dead.
 """
 
@@ -17,6 +18,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from fangkong.core.tasks import export_files_cleanup, requeue_stale_messages
+from fangkong.pickup.services import booking_expire_overdue
 
 logger = logging.getLogger("fangkong.worker")
 
@@ -28,6 +30,7 @@ def maintenance_loop(every: float) -> None:
             close_old_connections()
             requeue_stale_messages()
             export_files_cleanup()
+            booking_expire_overdue()  # 已通知 past the pickup window → 逾期未领 (idempotent)
         except Exception:  # keep the loop alive; the next pass retries
             logger.exception("maintenance pass failed")
 

@@ -1,0 +1,231 @@
+"""The one-round-trip PostgreSQL write of ``booking_create`` (booking/pg_write.py) and its fallbacks.
+
+Runs against committed data (``transaction=True``) so the write goes out as it does in the app
+server: one query string, outside any transaction of the test's. PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tasks_db.models import DBTaskResult
+
+from fangkong.booking.forms import BookingData, Person
+from fangkong.booking.models import Booking, RoundUnit
+from fangkong.booking.services import (
+    DuplicateBooking,
+    HouseholdLimit,
+    QuotaExhausted,
+    booking_create,
+)
+from fangkong.core.messaging import queue_sms
+from fangkong.core.models import DeliveredMessage, MessageStatus, OutboundMessage
+from fangkong.core.tasks import deliver_message
+from tests.booking.helpers import resident_id
+from tests.conftest import needs_postgres
+
+pytestmark = [needs_postgres(), pytest.mark.django_db(transaction=True)]
+
+
+def _data(room, id_number: str | None = None, **overrides) -> BookingData:  # type: ignore[no-untyped-def]
+    values = {
+        "applicant": Person("王小明", "resident_id", id_number or resident_id()),
+        "phone": "13812345678",
+        "address": room,
+        "address_text": room.label,
+        "town": room.town,
+        "household_size": 2,
+    }
+    values.update(overrides)
+    return BookingData(**values)
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The queries sent, leaving out the PREPARE a session runs once, on its first booking."""
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if not sql.startswith("PREPARE "):
+            seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield seen
+
+
+def test_a_booking_is_one_round_trip_with_its_sms_and_delivery_job(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    data = _data(room)
+    room.committee  # noqa: B018 - load the relations before counting statements
+
+    with _statements() as sent:
+        booking = booking_create(round_=open_round, data=data).booking
+
+    assert len(sent) == 1
+    stored = Booking.objects.get()
+    assert (stored.pk, stored.booking_no, stored.seq) == (booking.pk, f"B{open_round.pk}-T04C027-00001", 1)
+    assert (stored.committee_id, stored.town_id, stored.unit_id) == (room.committee_id, room.town_id, booking.unit_id)
+    assert stored.created_at == booking.created_at
+    message = OutboundMessage.objects.get()
+    assert message.idempotency_key == f"booking_created:{stored.booking_no}"
+    assert message.variables == {
+        "name": "王小明", "round": open_round.name, "booking_no": stored.booking_no,
+        "queue_position": 1, "committee": room.committee.name,
+    }
+    assert (message.status, message.attempts, message.rendered) == (MessageStatus.PENDING, 0, "")
+    job = DBTaskResult.objects.get()
+    assert job.args_kwargs == {"args": [message.pk], "kwargs": {}}
+
+
+def test_a_session_that_lost_its_prepared_statement_prepares_it_again(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    booking_create(round_=open_round, data=_data(rooms["qihe_101"]))
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a connection pooler's reset does
+
+    booking = booking_create(round_=open_round, data=_data(rooms["qihe_102"])).booking
+
+    assert booking.seq == 2
+    assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 2
+
+
+def test_its_job_row_is_the_one_enqueue_writes(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    booking_create(round_=open_round, data=_data(rooms["qihe_101"]))
+    with transaction.atomic():
+        queue_sms(phone="13812345678", template="lookup_code", variables={"code": "1", "minutes": 10}, key="k")
+
+    ours, enqueued = DBTaskResult.objects.order_by("enqueued_at")
+    for field in ("status", "priority", "task_path", "queue_name", "backend_name", "run_after", "worker_ids",
+                  "return_value", "exception_class_path", "traceback", "started_at", "finished_at"):
+        assert getattr(ours, field) == getattr(enqueued, field), field
+    assert ours.pk != enqueued.pk
+
+
+def test_the_worker_sends_its_sms_once(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    booking = booking_create(round_=open_round, data=_data(rooms["qihe_101"])).booking
+
+    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="sms", verbosity=0)
+    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="sms", verbosity=0)
+
+    message = OutboundMessage.objects.get()
+    assert message.status == MessageStatus.SENT
+    assert DeliveredMessage.objects.count() == 1
+    assert booking.booking_no in DeliveredMessage.objects.get().body
+    assert deliver_message.call(message.pk) == "skipped"
+
+
+def test_an_email_address_adds_an_email_and_its_job_in_the_same_statement(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    data = _data(rooms["qihe_101"], email="wang@example.com")
+    rooms["qihe_101"].committee  # noqa: B018
+
+    with _statements() as sent:
+        booking = booking_create(round_=open_round, data=data).booking
+
+    assert len(sent) == 1
+    messages = dict(OutboundMessage.objects.values_list("channel", "idempotency_key"))
+    assert messages == {"sms": f"booking_created:{booking.booking_no}", "email": f"booking_created_email:{booking.booking_no}"}
+    assert OutboundMessage.objects.get(channel="email").recipient == "wang@example.com"
+    assert sorted(j.args_kwargs["args"][0] for j in DBTaskResult.objects.all()) == sorted(
+        OutboundMessage.objects.values_list("pk", flat=True)
+    )
+
+
+def test_a_second_booking_of_the_same_id_writes_nothing(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    id_number = resident_id()
+    first = booking_create(round_=open_round, data=_data(room, id_number)).booking
+
+    with pytest.raises(DuplicateBooking) as refused:
+        booking_create(round_=open_round, data=_data(room, id_number))
+
+    assert refused.value.existing.booking_no == first.booking_no
+    assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 1
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 1
+
+
+def test_a_full_committee_quota_is_explained_and_writes_nothing(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    RoundUnit.objects.filter(round=open_round, committee=room.committee).update(quota=1)
+    booking_create(round_=open_round, data=_data(room))
+
+    with pytest.raises(QuotaExhausted, match="额度已约满"):
+        booking_create(round_=open_round, data=_data(rooms["qihe_102"]))
+
+    assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 1
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 1
+
+
+def test_a_full_household_is_explained_and_writes_nothing(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    open_round.per_household_limit = 2
+    open_round.save()
+    booking_create(round_=open_round, data=_data(room))
+    booking_create(round_=open_round, data=_data(room))
+
+    with pytest.raises(HouseholdLimit, match="该地址已有2人预约"):
+        booking_create(round_=open_round, data=_data(room))
+
+    assert Booking.objects.count() == OutboundMessage.objects.count() == 2
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 2
+
+
+def test_a_committee_without_a_queue_yet_gets_one_through_the_orm_path(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    RoundUnit.objects.filter(round=open_round, committee=room.committee).delete()
+
+    booking = booking_create(round_=open_round, data=_data(room)).booking
+
+    assert booking.seq == 1
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 1
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["members", "free_text_address", "round_total_quota"],
+)
+def test_cases_the_single_statement_leaves_to_the_orm_path(case: str, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    data = _data(room)
+    if case == "members":
+        data = _data(room, members=(Person("王小红", "resident_id", resident_id()),))
+    elif case == "free_text_address":
+        data = _data(room, address=None, address_text="周家渡街道 齐河路 1 号")
+    else:
+        open_round.total_quota = 100
+        open_round.save()
+
+    with _statements() as sent:
+        outcome = booking_create(round_=open_round, data=data)
+
+    assert len(sent) > 1
+    assert Booking.objects.count() == 1 + len(outcome.members)
+    assert OutboundMessage.objects.count() == DBTaskResult.objects.count() == 1
+
+
+def test_inside_a_callers_transaction_a_duplicate_leaves_that_transaction_usable(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
+    room = rooms["qihe_101"]
+    id_number = resident_id()
+    with transaction.atomic():
+        booking_create(round_=open_round, data=_data(room, id_number))
+        with pytest.raises(DuplicateBooking):
+            booking_create(round_=open_round, data=_data(room, id_number))
+        booking_create(round_=open_round, data=_data(room))
+
+    assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 2
+
+
+def test_with_server_side_binding_the_statements_go_one_by_one(open_round, rooms, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True})
+
+    data = _data(rooms["qihe_101"])
+    rooms["qihe_101"].committee  # noqa: B018
+
+    with _statements() as sent:
+        booking_create(round_=open_round, data=data)
+
+    assert [s.split()[0] for s in sent] == ["SELECT", "WITH"]
+    assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 1
