@@ -56,7 +56,7 @@ else:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env("SITE_URL", "http://localhost:8000")
+SITE_URL = env("SITE_URL", f"http://localhost:{env('PORT', '8000')}")  # links in SMS, QR codes, demo output
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -189,13 +189,19 @@ class BookingQuerySet(ScopedQuerySet):
 
 
 class Booking(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="bookings")
-    booking_no = models.CharField(_("预约编号"), max_length=32, unique=True)
+    # Indexes: every index is one more B-tree insert on the booking hot path, so the foreign
+    # keys that composite indexes already lead (round, committee, town) or that are only ever
+    # looked up when a district or a staff account is deleted (district, reviewed_by) have no
+    # index of their own; booking_no is unique through a constraint (no LIKE index).
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="bookings", db_index=False)
+    booking_no = models.CharField(_("预约编号"), max_length=32)
     seq = models.PositiveIntegerField(_("排队序号"))
     unit = models.ForeignKey(RoundUnit, on_delete=models.PROTECT, related_name="bookings")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", db_index=False)
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", db_index=False)
+    committee = models.ForeignKey(
+        Committee, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     name = models.CharField(_("姓名"), max_length=32)
     id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number = models.CharField(_("证件号码"), max_length=32)
@@ -216,7 +222,7 @@ class Booking(models.Model):
     # The latest review decision (the full history is in the audit log); see booking/workflow.py.
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("审核人"),
+        verbose_name=_("审核人"), db_index=False,
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decision_reason_code = models.CharField(
@@ -233,6 +239,7 @@ class Booking(models.Model):
         verbose_name = verbose_name_plural = _("预约")
         constraints = [
             models.UniqueConstraint(fields=["round", "id_type", "id_number"], name="booking_one_per_person_per_round"),
+            models.UniqueConstraint(fields=["booking_no"], name="booking_no_unique"),
         ]
         indexes = [
             models.Index(fields=["committee", "round", "seq"]),

@@ -24,15 +24,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
 from fangkong.core.masking import mask_name
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_email, queue_sms
 from fangkong.orgs.models import Committee
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
@@ -64,6 +66,8 @@ SMS_TEMPLATE: dict[str, str] = {
     S.APPROVED: "booking_approved", S.REJECTED: "booking_rejected", S.ON_HOLD: "booking_on_hold",
     S.NOT_ALLOCATED: "booking_not_allocated",
 }
+# Decisions also e-mailed when the resident gave an address (approval: the voucher e-mail).
+EMAIL_DECISIONS = frozenset({S.REJECTED, S.ON_HOLD, S.NOT_ALLOCATED})
 APPROVAL_SMS_NOTIFIES = False
 
 
@@ -242,6 +246,17 @@ def _move(
             phone=booking.phone, template=template, variables=_sms_variables(booking, to_status),
             key=f"booking_{to_status}:{booking.booking_no}", new_event=True,
         )
+    if booking.email and to_status in EMAIL_DECISIONS:
+        queue_email(
+            to=booking.email, template=SMS_TEMPLATE[to_status], variables=_email_variables(booking, to_status),
+            key=f"booking_{to_status}_email:{booking.booking_no}", new_event=True,
+        )
+
+
+def _sms_reason(code: str) -> str:
+    """The reason as the SMS states it: SMS are Chinese whatever the staff member's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(DecisionReason(code).label)
 
 
 def _sms_variables(booking: Booking, to_status: str) -> dict[str, Any]:
@@ -251,16 +266,26 @@ def _sms_variables(booking: Booking, to_status: str) -> dict[str, Any]:
     if to_status == S.APPROVED:
         variables["committee"] = committee
     elif to_status == S.REJECTED:
-        variables["reason"] = str(DecisionReason(booking.decision_reason_code).label)
+        variables["reason"] = _sms_reason(booking.decision_reason_code)
         variables["committee"] = committee
     elif to_status == S.NOT_ALLOCATED:
         variables["committee"] = committee
     elif to_status == S.ON_HOLD:
-        variables["reason"] = str(DecisionReason(booking.decision_reason_code).label)
+        variables["reason"] = _sms_reason(booking.decision_reason_code)
         variables["follow_up_on"] = (
             f"{booking.follow_up_on.month}月{booking.follow_up_on.day}日" if booking.follow_up_on else ""
         )
         variables["committee"] = committee
+    return variables
+
+
+def _email_variables(booking: Booking, to_status: str) -> dict[str, Any]:
+    """The SMS's variables plus what an e-mail has room for: the worker's note, the lottery page."""
+    variables = _sms_variables(booking, to_status)
+    if to_status == S.NOT_ALLOCATED:
+        variables["lottery_url"] = settings.SITE_URL.rstrip("/") + reverse("booking:lottery", args=[booking.round_id])
+    else:
+        variables["note"] = booking.decision_note
     return variables
 
 

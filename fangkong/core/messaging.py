@@ -39,6 +39,10 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
 EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "booking_created": ("name", "round", "booking_no", "queue_position", "committee"),
     "booking_unresolved": ("name", "round", "booking_no", "town"),
+    # Review decisions and the lottery, for residents who gave an address (the SMS goes out too).
+    "booking_rejected": ("name", "round", "booking_no", "reason", "committee", "note"),
+    "booking_on_hold": ("name", "round", "booking_no", "reason", "follow_up_on", "committee", "note"),
+    "booking_not_allocated": ("name", "round", "booking_no", "committee", "lottery_url"),
 }
 
 
