@@ -39,9 +39,13 @@ print(f"index build (read gzip + build, no cache): {time.perf_counter() - t:.1f}
 _CLI_SNIPPET = """
 import resource, sys
 from fangkong.cli import main
+c0 = resource.getrusage(resource.RUSAGE_SELF)
 rc = main(sys.argv[1:])
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = max(me.ru_maxrss, kids.ru_maxrss)
 print(f"match-addresses peak RSS (largest of the main process and its workers): {peak / 1024:.0f} MB")
+cpu = (me.ru_utime + me.ru_stime - c0.ru_utime - c0.ru_stime) + kids.ru_utime + kids.ru_stime
+print(f"match-addresses CPU time, main process + workers: {cpu:.1f}s")
 sys.exit(rc)
 """
 CN = "零一二三四五六七八九"
@@ -132,6 +136,12 @@ def main() -> int:
         matched = [o for o in out if o["address_id"]]
         correct = sum(o["address_id"] == truth[o["record_id"]] for o in matched)
         print(f"{len(out):,} records in {wall:.1f}s wall (incl. start-up and cached index load) = {len(out) / wall:,.0f} records/s")
+        cpu_line = next((ln for ln in run.stdout.splitlines() if ln.startswith("match-addresses CPU time")), "")
+        if cpu_line:
+            cpu_total = float(cpu_line.rsplit(" ", 1)[1].rstrip("s"))
+            print(f"CPU per record over the whole CLI run (main process + workers, incl. start-up and index load): "
+                  f"{cpu_total / len(out) * 1e6:.0f} µs = {len(out) / cpu_total:,.0f} records per CPU-second "
+                  f"(two otherwise idle cores: up to {2 * len(out) / cpu_total:,.0f} records/s)")
         print(f"identified {correct / len(out):.2%}, precision {correct / max(len(matched), 1):.3%}")
         # the same records in this process, one core, CPU time: a figure the machine's load does not skew
         from fangkong.pipeline.address import match

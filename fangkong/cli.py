@@ -22,14 +22,21 @@ def _init_worker(standard: str) -> None:
     _INDEX = load_index(standard)[0]
 
 
-def _match_chunk(chunk: list[tuple[str, str]]) -> list[list[str]]:
+def _match_chunk(chunk: list[tuple[str, str]]) -> tuple[str, Counter[str]]:
+    """One chunk as CSV text and its status counts (formatted in the worker: the parent only
+    writes the text, so it does not compete with the workers for the CPU)."""
+    import io
+
     from fangkong.pipeline.address import match
 
-    out = []
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    counts: Counter[str] = Counter()
     for rid, address in chunk:
         d = match(_INDEX, address)  # type: ignore[arg-type]
-        out.append([rid, d.address_id, d.committee_code, f"{d.confidence:.3f}", d.status, d.explanation])
-    return out
+        writer.writerow((rid, d.address_id, d.committee_code, f"{d.confidence:.3f}", d.status, d.explanation))
+        counts[d.status] += 1
+    return buf.getvalue(), counts
 
 
 def _read_records(path: Path) -> Iterator[tuple[str, str]]:
@@ -68,6 +75,9 @@ def match_addresses(args: argparse.Namespace) -> int:
     from fangkong.pipeline.address.fuzzy import char_pinyin
 
     char_pinyin("路")  # import pypinyin once, before the workers fork
+    import gc
+
+    gc.freeze()  # the index is permanent: garbage collections (and forked workers) leave it alone
     t_index = time.perf_counter() - t0
     with records.open(encoding="utf-8-sig") as fh:
         total = max(sum(1 for _ in fh) - 1, 0)
@@ -84,7 +94,7 @@ def match_addresses(args: argparse.Namespace) -> int:
         writer.writerow(OUT_COLUMNS)
         chunks = _chunks(_read_records(records), 2000)
         if workers == 1:
-            results: Iterator[list[list[str]]] = map(_match_chunk, chunks)
+            results: Iterator[tuple[str, Counter[str]]] = map(_match_chunk, chunks)
             pool = None
         else:
             # fork: the workers inherit the loaded index; elsewhere they load it from the cache
@@ -93,11 +103,11 @@ def match_addresses(args: argparse.Namespace) -> int:
                             initargs=() if ctx.get_start_method() == "fork" else (str(standard),))
             results = pool.imap(_match_chunk, chunks)
         try:
-            for rows in results:
-                writer.writerows(rows)
-                counts.update(r[4] for r in rows)
+            for text, chunk_counts in results:
+                fh.write(text)
+                counts.update(chunk_counts)
                 if progress is not None:
-                    progress.update(len(rows))
+                    progress.update(chunk_counts.total())
         finally:
             if pool is not None:
                 pool.close()

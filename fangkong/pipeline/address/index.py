@@ -57,16 +57,12 @@ class Index:
         self._lexicon: Lexicon | None = None
         self._room_cache: dict[int, dict[str, int]] = {}
         self.fuzzy_cache: dict[str, list] = {}
-        self.template_cache: dict[str, tuple] = {}  # matcher: digit-free address → parse template
-        self.use_templates = True
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_lexicon", None)
         state.pop("_room_cache", None)
         state.pop("fuzzy_cache", None)
-        state.pop("template_cache", None)
-        state.pop("use_templates", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -74,8 +70,6 @@ class Index:
         self._lexicon = None
         self._room_cache = {}
         self.fuzzy_cache = {}
-        self.template_cache = {}
-        self.use_templates = True
 
     @property
     def lexicon(self) -> Lexicon:
@@ -84,10 +78,17 @@ class Index:
         return self._lexicon
 
     def room_id(self, b: int, room: str) -> str | None:
-        try:
-            i = self.b_rooms[b].split(",").index(room)
-        except ValueError:
-            return None
+        # position of the room in "101,102,...": found and counted in C, no list of strings
+        rooms = self.b_rooms[b]
+        if rooms.startswith(room) and (len(rooms) == len(room) or rooms[len(room)] == ","):
+            i = 0
+        else:
+            at = rooms.find("," + room + ",")
+            if at < 0:
+                if not rooms.endswith("," + room):
+                    return None
+                at = len(rooms) - len(room) - 1
+            i = rooms.count(",", 0, at + 1)
         first = self.b_first[b]
         if first < 0:
             return self.b_ids[b][i]

@@ -9,20 +9,16 @@ is clearly ahead of every other reading; otherwise the candidates go to review.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import lexicon as lx
 from .fuzzy import fuzzy_lookup
 from .index import Index
-from .english import looks_english
-from .normalize import CN_NUMERAL_CHARS, normalize
-from .parser import Token, tokenize_normalized
+from .parser import Token, tokenize
 
 MATCHED, COMMITTEE_ONLY, REVIEW, OUTSIDE = "matched", "committee_only", "review", "outside"
 AUTO_MARGIN = 2.0
-_LANE = ("弄",)
 _SKIP = {"单元", "层", "支弄"}
 _ROOM = {"室", "房", "户", "门"}
 
@@ -65,17 +61,23 @@ def _collect(tokens: list[Token]) -> tuple[_Ctx, list[tuple[int, Token]], bool, 
     ctx = _Ctx([], [], set(), set(), [])
     texts: list[tuple[int, Token]] = []
     outside = pudong = False
-    following: Token | None = None
+    next_num = ctx.next_num
+    following: str | None = None  # marker of the number that follows (stray words skipped)
     for pos in range(len(tokens) - 1, -1, -1):
         tok = tokens[pos]
-        if tok.kind != "num" and following is not None and following.kind == "num":
-            ctx.next_num[pos] = following.marker
-        if not (tok.kind == "name" and tok.entries[0][0] == lx.STRAY):
-            following = tok
-    for pos, tok in enumerate(tokens):
         if tok.kind == "num":
-            ctx.nums.append((pos, tok))
-        elif tok.kind == "text":
+            following = tok.marker
+        else:
+            if following is not None:
+                next_num[pos] = following
+            if tok.kind != "name" or tok.entries[0][0] != lx.STRAY:
+                following = None
+    nums = ctx.nums
+    for pos, tok in enumerate(tokens):
+        kind = tok.kind
+        if kind == "num":
+            nums.append((pos, tok))
+        elif kind == "text":
             texts.append((pos, tok))
         else:
             for kind, i, note in tok.entries:
@@ -96,8 +98,17 @@ def _collect(tokens: list[Token]) -> tuple[_Ctx, list[tuple[int, Token]], bool, 
 
 def _units(ix: Index, comp: int, rest: list[Token]) -> list[tuple[int, str, float, list[str]]]:
     """(building or -1, room id or '', penalty, notes) readings of the numbers after a compound."""
-    floor = next((t.value for t in rest if t.marker == "层" or (t.marker == "楼" and t is not rest[0])), "")
-    seq = [t for t in rest if t.marker not in _SKIP and not (t.marker == "楼" and t is not rest[0])]
+    floor = ""
+    seq = []
+    first = True
+    for t in rest:
+        m = t.marker
+        if m == "层" or (m == "楼" and not first):
+            if not floor:
+                floor = t.value
+        elif m not in _SKIP:
+            seq.append(t)
+        first = False
     buildings = ix.comp_buildings[comp]
     if not seq:
         return [(-1, "", 0.0, [])]
@@ -146,7 +157,11 @@ def _hypotheses(ix: Index, ctx: _Ctx) -> list[tuple[int, list[Token], float, lis
             weight -= 3.0
         after = [t for p, t in ctx.nums if p > pos]
         road_note = f"道路={ix.roads[r]}" + (f"（{note}）" if note else "")
-        k = next((k for k, t in enumerate(after) if t.marker in _LANE), -1)
+        k = -1
+        for i, t in enumerate(after):
+            if t.marker == "弄":
+                k = i
+                break
         if k >= 0:
             lanes = [(after[k].value, 0.0, "")]
             if k > 0 and after[k].sep == " " and after[k - 1].marker == "":
@@ -283,68 +298,12 @@ def _explain(c: Candidate, extra: list[str]) -> str:
     return "；".join(dict.fromkeys(c.notes + extra))
 
 
-# --- token templates: the parse of an address with its digit runs left out ------------------
-#
-# Segmentation, number lexing and ``_collect`` depend on the digits only through "there is a
-# digit run here", so addresses that differ only in their numbers (上南路3855弄12号302室 and
-# 上南路3855弄7号1101室) share one template. A template is made by the ordinary tokenizer and
-# is used only when no Chinese numeral next to a number was converted (such a conversion can
-# run into a digit run: 3五号 → 35号); those addresses, and English ones, take the full path.
-
-_DIGIT_RUN = re.compile(r"[0-9]+")
-_TEMPLATE_LIMIT = 300_000
-_NO_TEMPLATE: tuple = ()
-_CN_CHARS = frozenset(CN_NUMERAL_CHARS)
-
-
-def _cn_count(s: str) -> int:
-    return 0 if _CN_CHARS.isdisjoint(s) else sum(ch in _CN_CHARS for ch in s)
-
-
-def _make_template(ix: Index, s: str, runs: list[str]) -> tuple:
-    _, tokens = tokenize_normalized(s, ix.lexicon, ix.pinyin_name)
-    if _cn_count(s) != sum(_cn_count(t.surface) for t in tokens if t.kind != "num"):
-        return _NO_TEMPLATE
-    slots = [(pos, t.marker, t.sep) for pos, t in enumerate(tokens) if t.kind == "num"]
-    if [tokens[pos].surface for pos, _, _ in slots] != runs:
-        return _NO_TEMPLATE
-    ctx, texts, outside, pudong = _collect(tokens)
-    return (tokens, slots, ctx, texts, outside, pudong)
-
-
-def _prepare(ix: Index, text: str) -> tuple[list[Token], _Ctx, list[tuple[int, Token]], bool, bool]:
-    """Tokens and collected names of ``text``: from a template when one applies."""
-    s = normalize(text)
-    if ix.use_templates and not looks_english(s):
-        key = _DIGIT_RUN.sub("0", s)
-        cache = ix.template_cache
-        tpl = cache.get(key)
-        runs = _DIGIT_RUN.findall(s)
-        if tpl is None:
-            if len(cache) > _TEMPLATE_LIMIT:
-                cache.clear()
-            tpl = cache[key] = _make_template(ix, s, runs)
-        if tpl:
-            tpl_tokens, slots, c, texts, outside, pudong = tpl
-            tokens = list(tpl_tokens)
-            nums = []
-            for k, (pos, marker, sep) in enumerate(slots):
-                d = runs[k]
-                t = Token("num", d, (), d.lstrip("0") or "0", marker, sep)
-                tokens[pos] = t
-                nums.append((pos, t))
-            ctx = _Ctx(list(c.roads), list(c.comps), set(c.towns), set(c.committees), nums, c.next_num)
-            return tokens, ctx, texts, outside, pudong
-    _, tokens = tokenize_normalized(s, ix.lexicon, ix.pinyin_name)
-    ctx, texts, outside, pudong = _collect(tokens)
-    return tokens, ctx, texts, outside, pudong
-
-
 def match(ix: Index, text: str) -> Decision:
     """Decide one address string against the index."""
     if not text or not text.strip():
         return Decision(REVIEW, explanation="地址为空")
-    tokens, ctx, texts, outside, pudong = _prepare(ix, text)
+    _, tokens = tokenize(text, ix.lexicon, ix.pinyin_name)
+    ctx, texts, outside, pudong = _collect(tokens)
     cands = _candidates(ix, ctx)
     unexplained = any(pos in ctx.next_num and len(tok.surface) >= 2 for pos, tok in texts)
     weak = not cands or cands[0].level < 3 or (unexplained and cands[0].score < 9.5)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -65,31 +66,69 @@ def _trad_chars() -> frozenset[str]:
     return frozenset(chr(c) for c in _ts_table())
 
 
+def _esc(cp: int) -> str:
+    return f"\\u{cp:04x}" if cp <= 0xFFFF else f"\\U{cp:08x}"
+
+
+def _charset(chars: Iterable[str]) -> str:
+    """A regex character class written as ranges (a class of single characters is slow)."""
+    cps = sorted(set(map(ord, chars)))
+    parts, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        parts.append(_esc(cps[i]) + ("-" + _esc(cps[j]) if j > i else ""))
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+@cache
+def _trad_re() -> re.Pattern[str]:
+    return re.compile(_charset(_trad_chars()))
+
+
+@cache
+def _trad_bmp_re() -> re.Pattern[str]:
+    # a class of BMP characters only is a bitmap look-up; one with supplementary characters is
+    # a linear scan of its ranges for every character (30x slower)
+    return re.compile(_charset(ch for ch in _trad_chars() if ord(ch) <= 0xFFFF))
+
+
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _has_trad(s: str) -> bool:
+    return _trad_bmp_re().search(s) is not None or (_NON_BMP.search(s) is not None and _trad_re().search(s) is not None)
+
+
 _NEEDS_PAREN = re.compile(r"[(\[{【（]")
-_NEEDS_PHONE = re.compile(r"\d{7}|\d[- ]\d{4}")
+_NEEDS_PHONE = re.compile(r"\d(?:\d{6}|[- ]\d{4})")
 _NEEDS_LABEL = re.compile(r"[址话机名系]")
 _NEEDS_PERSON = re.compile(r"先生|女士|小姐|阿姨|师傅|老师|大爷|大妈")
 _NEEDS_DASH = re.compile(r"[‐-―−～~﹣－_]")
+_NEEDS_ANY = re.compile(r"[(\[{【（址话机名系‐-―−～~﹣－_]|\d(?:\d{6}|[- ]\d{4})|先生|女士|小姐|阿姨|师傅|老师|大爷|大妈")
 _PLAIN = re.compile(rf"[{_CJK}0-9a-z-]*")
 
 
 def _clean(text: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower()
-    if not _trad_chars().isdisjoint(s):
+    if _has_trad(s):
         s = s.translate(_ts_table())
     if "#" in s or "〇" in s:
         s = s.replace("#", " ").replace("〇", "零")
-    # each pass only when its cheap guard says it can change something
-    if _NEEDS_PAREN.search(s):
-        s = _PAREN_RE.sub(" ", s)
-    if _NEEDS_PHONE.search(s):
-        s = _PHONE_RE.sub(" ", s)
-    if _NEEDS_LABEL.search(s):
-        s = _LABEL_RE.sub(" ", s)
-    if _NEEDS_PERSON.search(s):
-        s = _PERSON_RE.sub(" ", s)
-    if _NEEDS_DASH.search(s):
-        s = _DASHES_RE.sub("-", s)
+    # each pass only when its cheap guard says it can change something (one search for all)
+    if _NEEDS_ANY.search(s):
+        if _NEEDS_PAREN.search(s):
+            s = _PAREN_RE.sub(" ", s)
+        if _NEEDS_PHONE.search(s):
+            s = _PHONE_RE.sub(" ", s)
+        if _NEEDS_LABEL.search(s):
+            s = _LABEL_RE.sub(" ", s)
+        if _NEEDS_PERSON.search(s):
+            s = _PERSON_RE.sub(" ", s)
+        if _NEEDS_DASH.search(s):
+            s = _DASHES_RE.sub("-", s)
     if _PLAIN.fullmatch(s):
         return s.strip("-")
     s = _PUNCT_RE.sub(" ", s)
@@ -101,12 +140,30 @@ def _clean(text: str) -> str:
     return s.strip("- ")
 
 
+@cache
+def _already_clean() -> re.Pattern[str]:
+    """Strings that ``_clean`` returns unchanged, recognised by one regex: ASCII digits and
+    CJK unified ideographs (NFKC-stable) other than traditional forms and the characters the
+    label and person passes look for; a phone number is looked for separately."""
+    banned = _trad_chars() | set("址话机名系生士姐姨傅师爷妈")
+    return re.compile(_charset([str(d) for d in range(10)] + [chr(c) for c in range(0x4E00, 0xA000) if chr(c) not in banned]) + "+")
+
+
+def _is_clean(s: str) -> bool:
+    """True only when ``_clean(s) == s`` (a fast sufficient test)."""
+    return _already_clean().fullmatch(s) is not None and _NEEDS_PHONE.search(s) is None
+
+
 def normalize(text: str) -> str:
     """Canonical form of an address string (idempotent: normalize(normalize(x)) == normalize(x))."""
+    if text and _is_clean(text):
+        return text
     s = _clean(text or "")
     if s == text:
         return s
     for _ in range(4):  # removals can create new adjacencies; iterate to a fixed point
+        if _is_clean(s):
+            break
         t = _clean(s)
         if t == s:
             break
@@ -153,13 +210,14 @@ NUMBER_MARKERS = ("支弄", "单元", "号楼", "弄", "号", "幢", "栋", "座
 _MARKER_FIRST = {m[0] for m in NUMBER_MARKERS}
 _CN_SET = frozenset(CN_NUMERAL_CHARS)
 _CN_RUN_RE = re.compile(f"[{CN_NUMERAL_CHARS}]+")
+_CN_CHAR_RE = re.compile(f"[{CN_NUMERAL_CHARS}]")
 
 
 def convert_numerals(gap: str) -> str:
     """Convert Chinese numeral runs that stand where a number stands: next to a marker
     (弄/号/室/…), a dash, a digit or the end; leave them inside names (上南三村, 三林)."""
 
-    if _CN_SET.isdisjoint(gap):
+    if not _CN_CHAR_RE.search(gap):
         return gap
 
     def repl(m: re.Match[str]) -> str:

@@ -147,13 +147,13 @@ def _segment_run(s: str, lexicon: Lexicon) -> list[tuple[int, int, tuple[Entry, 
 _GAP_RE = re.compile(r"(\d+)(支弄|单元|号楼|弄|号|幢|栋|座|楼|层|室|房|户|门)?|([- ]+)|([^\d\- ]+)")
 
 
-def _lex_gap(gap: str, out: list[Token]) -> None:
-    gap = convert_numerals(gap)
+def _lex_gap_plain(gap: str) -> list[Token]:
+    out: list[Token] = []
     sep = ""
     for m in _GAP_RE.finditer(gap):
         digits, marker, space, text = m.groups()
         if digits is not None:
-            out.append(Token("num", digits, value=digits.lstrip("0") or "0", marker=marker or "", sep=sep))
+            out.append(Token("num", digits, (), digits.lstrip("0") or "0", marker or "", sep))
             sep = ""
         elif space is not None:
             if out and out[-1].kind == "num" and "-" not in sep:
@@ -161,6 +161,34 @@ def _lex_gap(gap: str, out: list[Token]) -> None:
         else:
             out.append(Token("text", text))
             sep = ""
+    return out
+
+
+# Gap shapes (the gap with each digit run written "0": 0弄0号0室) → their tokens; the tokens
+# of a gap are those of its shape with the digits put back (a digit run is always one token).
+_GAP_SHAPES: dict[str, list[Token]] = {}
+_ANY_DIGITS = re.compile(r"\d+")  # what _GAP_RE reads as a number (also non-ASCII digits)
+
+
+def _lex_gap(gap: str, out: list[Token]) -> None:
+    """Numbers with their markers, separators and unknown text between two names."""
+    gap = convert_numerals(gap)
+    shape = _ANY_DIGITS.sub("0", gap)
+    tpl = _GAP_SHAPES.get(shape)
+    if tpl is None:
+        if len(_GAP_SHAPES) > 20_000:
+            _GAP_SHAPES.clear()
+        tpl = _GAP_SHAPES[shape] = _lex_gap_plain(shape)
+    if shape == gap:
+        out.extend(tpl)  # tokens are not modified after lexing: sharing them is safe
+        return
+    runs = iter(_ANY_DIGITS.findall(gap))
+    for t in tpl:
+        if t.kind == "num":
+            d = next(runs)
+            out.append(Token("num", d, (), d.lstrip("0") or "0", t.marker, t.sep))
+        else:
+            out.append(t)
 
 
 def tokenize(text: str, lexicon: Lexicon | None = None, pinyin_lookup=None) -> tuple[str, list[Token]]:
