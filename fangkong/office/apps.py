@@ -15,4 +15,9 @@ class Config(AppConfig):
             "office_activation_code": ("code", "minutes"),
             "office_directive_reminder": ("title", "priority"),
             "office_directive_escalation": ("unit", "title", "pending", "deadline"),
+            "office_channel_answered": ("title", "town"),
+            "office_channel_followup": ("title", "town"),
+            "office_channel_assigned": ("title", "town"),
+            "office_policy_updated": ("question", "version"),
+            "office_policy_proposal": ("question", "outcome"),
         })

@@ -63,3 +63,6 @@ def setup_office_demo(*, log: Callable[[str], object] = print, seed: int = 2020)
             target_label="全部居村委人员",
         )
         log(f"演示通知：已发布给 {directive.recipients_count} 人")
+    from .demo_channel import setup_channel_demo
+
+    setup_channel_demo(log=log)

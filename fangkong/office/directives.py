@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
@@ -47,7 +48,7 @@ ATTACHMENT_MAX_COUNT = 5
 PHOTO_TYPES = {".jpg", ".jpeg", ".png", ".heic", ".webp"}
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_COUNT = 6
-LEVELS = {"towns": _("全部街镇人员"), "committees": _("全部居村委人员")}
+LEVELS = {"towns": gettext_lazy("全部街镇人员"), "committees": gettext_lazy("全部居村委人员")}  # lazy: form choices
 
 
 @dataclass

@@ -262,3 +262,30 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.directive_id} {self.at:%m-%d %H:%M}"
+
+
+# The direct line and the policy answers live in their own modules (this file stays small).
+from .models_channel import (  # noqa: E402
+    Side,
+    Thread,
+    ThreadAttachment,
+    ThreadCategory,
+    ThreadMessage,
+    ThreadStatus,
+)
+from .models_policy import (  # noqa: E402
+    PolicyCategory,
+    PolicyEntry,
+    PolicyNotice,
+    PolicyProposal,
+    PolicyRead,
+    PolicyVersion,
+    ProposalStatus,
+)
+
+__all__ = [
+    "ActivationCode", "Directive", "DirectiveAttachment", "HEAD_POSTS", "Person", "PolicyCategory", "PolicyEntry",
+    "PolicyNotice", "PolicyProposal", "PolicyRead", "PolicyVersion", "Post", "Priority", "ProposalStatus", "Receipt",
+    "Reminder", "ReminderKind", "ReplyKind", "ReportPhoto", "Side", "Thread", "ThreadAttachment", "ThreadCategory",
+    "ThreadMessage", "ThreadStatus", "UnitTally",
+]

@@ -20,9 +20,10 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -90,7 +91,9 @@ def _reminded(reminder: Reminder) -> QuerySet[Receipt]:
 def reminder_queue_sms(*, reminder: Reminder, new_event: bool = False) -> int:
     """Queue the reminder's SMS, one per reminded recipient with a phone; idempotent by key."""
     directive = reminder.directive
-    variables = {"title": directive.title[:30], "priority": directive.get_priority_display()}
+    with translation.override(settings.LANGUAGE_CODE):  # SMS are Chinese whatever the sender's language
+        priority = str(directive.get_priority_display())
+    variables = {"title": directive.title[:30], "priority": priority}
     queued = 0
     targets = _reminded(reminder).exclude(person__phone="").values_list("pk", "person__phone")
     for pk, phone in targets.iterator(chunk_size=2000):

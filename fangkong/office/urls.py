@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_inbox, views_people, views_publish
+from . import views_channel, views_inbox, views_people, views_policy, views_publish
 
 app_name = "office"
 
@@ -21,4 +21,25 @@ urlpatterns = [
     path("people/", views_people.people_list, name="people"),
     path("people/import/", views_people.people_import_view, name="people_import"),
     path("people/template.xlsx", views_people.people_template, name="people_template"),
+    # 城镇直通车 (fangkong/office/views_channel.py)
+    path("channel/", views_channel.channel_list, name="channel"),
+    path("channel/new/", views_channel.channel_new, name="channel_new"),
+    path("channel/shared/", views_channel.shared_list, name="shared"),
+    path("channel/<int:pk>/", views_channel.thread_detail, name="thread"),
+    path("channel/<int:pk>/reply/", views_channel.thread_reply_view, name="thread_reply"),
+    path("channel/<int:pk>/assign/", views_channel.thread_assign_view, name="thread_assign"),
+    path("channel/<int:pk>/close/", views_channel.thread_close_view, name="thread_close"),
+    path("channel/<int:pk>/reopen/", views_channel.thread_reopen_view, name="thread_reopen"),
+    path("channel/messages/<int:pk>/share/", views_channel.message_share_view, name="message_share"),
+    path("channel/files/<int:pk>/", views_channel.thread_attachment, name="thread_file"),
+    path("badges/<str:kind>/", views_channel.nav_badge, name="badge"),
+    # 统一口径 (fangkong/office/views_policy.py)
+    path("policy/", views_policy.policy_list, name="policies"),
+    path("policy/new/", views_policy.policy_new, name="policy_new"),
+    path("policy/<int:pk>/", views_policy.policy_detail, name="policy"),
+    path("policy/<int:pk>/edit/", views_policy.policy_edit, name="policy_edit"),
+    path("policy/<int:pk>/retire/", views_policy.policy_retire_view, name="policy_retire"),
+    path("policy/<int:pk>/versions/<int:number>/", views_policy.policy_version, name="policy_version"),
+    path("policy/proposals/", views_policy.proposal_list, name="proposals"),
+    path("policy/proposals/<int:pk>/", views_policy.proposal_detail, name="proposal"),
 ]
