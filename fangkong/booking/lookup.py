@@ -7,7 +7,6 @@ same whether or not a booking exists, so the endpoint cannot be used to probe wh
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,11 +14,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
 from fangkong.core.messaging import queue_sms
+from fangkong.core.otp import CodeRefused, check_code, new_code, rate_limited
 
 from .models import Booking, LookupCode
 
@@ -34,20 +33,16 @@ def _hash(code: str, id_number: str, phone: str) -> str:
     return salted_hmac("fangkong.booking.lookup", f"{code}|{id_number}|{phone}").hexdigest()
 
 
-def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
-    return is_ratelimited(request, group=group, key=lambda _g, _r: key, rate=rate, increment=True)
-
-
 def lookup_code_request(*, request: HttpRequest, id_number: str, phone: str) -> None:
     """Send a code if a booking matches; raise 429-style errors when over the limits."""
     ip = request.META.get("REMOTE_ADDR", "")
-    if _limited(request, "lookup-ip", ip, "20/h"):
+    if rate_limited(request, "lookup-ip", ip, "20/h"):
         raise LookupError_(_("请求过于频繁，请稍后再试。"), status=429, field="__all__")
-    if _limited(request, "lookup-phone-min", phone, "1/m") or _limited(request, "lookup-phone", phone, "5/h"):
+    if rate_limited(request, "lookup-phone-min", phone, "1/m") or rate_limited(request, "lookup-phone", phone, "5/h"):
         raise LookupError_(_("验证码发送过于频繁，请1分钟后再试（每小时最多5次）。"), status=429, field="phone")
     if not Booking.objects.filter(id_number=id_number, phone=phone).exists():
         return
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = new_code()
     now = timezone.now()
     with transaction.atomic():
         lookup = LookupCode.objects.create(
@@ -68,20 +63,14 @@ def lookup_code_request(*, request: HttpRequest, id_number: str, phone: str) -> 
 
 def lookup_bookings(*, request: HttpRequest, id_number: str, phone: str, code: str) -> QuerySet[Booking]:
     ip = request.META.get("REMOTE_ADDR", "")
-    if _limited(request, "lookup-verify-ip", ip, "60/h"):
+    if rate_limited(request, "lookup-verify-ip", ip, "60/h"):
         raise LookupError_(_("请求过于频繁，请稍后再试。"), status=429, field="__all__")
     now = timezone.now()
-    candidate = (
-        LookupCode.objects.filter(phone=phone, id_number=id_number, used_at__isnull=True, expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
-    )
-    if candidate is None:
-        raise LookupError_(_("验证码已过期或未发送，请重新获取。"))
-    if candidate.tries >= settings.OTP_MAX_TRIES:
-        raise LookupError_(_("验证码错误次数过多，请重新获取。"))
-    if not constant_time_compare(_hash(code.strip(), id_number, phone), candidate.code_hash):
-        LookupCode.objects.filter(pk=candidate.pk).update(tries=candidate.tries + 1)
-        raise LookupError_(_("验证码不正确，请核对短信中的6位数字。"))
+    try:
+        candidate = check_code(
+            LookupCode.objects.filter(phone=phone, id_number=id_number), _hash(code.strip(), id_number, phone), now=now
+        )
+    except CodeRefused as exc:
+        raise LookupError_(exc.message) from None
     LookupCode.objects.filter(pk=candidate.pk).update(used_at=now)
     return Booking.objects.filter(id_number=id_number, phone=phone).select_related("round", "committee", "town")

@@ -14,7 +14,6 @@ sees only its own inbox (fangkong/office/queries.py keys everything on the perso
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,13 +22,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
 from fangkong.core.messaging import queue_sms
+from fangkong.core.otp import check_code, new_code, rate_limited
 from fangkong.orgs.models import Role, User
 
 from .models import ActivationCode, Person
@@ -43,20 +42,16 @@ def _hash(code: str, phone: str) -> str:
     return salted_hmac("fangkong.office.activation", f"{code}|{phone}").hexdigest()
 
 
-def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
-    return is_ratelimited(request, group=group, key=lambda _g, _r: key, rate=rate, increment=True)
-
-
 def activation_code_request(*, request: HttpRequest, phone: str) -> None:
     ip = request.META.get("REMOTE_ADDR", "")
-    if _limited(request, "office-activate-ip", ip, "20/h"):
+    if rate_limited(request, "office-activate-ip", ip, "20/h"):
         raise RateLimited(_("请求过于频繁，请稍后再试。"))
-    if _limited(request, "office-activate-min", phone, "1/m") or _limited(request, "office-activate", phone, "5/h"):
+    if rate_limited(request, "office-activate-min", phone, "1/m") or rate_limited(request, "office-activate", phone, "5/h"):
         raise RateLimited(_("验证码发送过于频繁，请1分钟后再试（每小时最多5次）。"), field="phone")
     person = Person.objects.filter(phone=phone, is_staff_account=False).first()
     if person is None:
         return
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = new_code()
     now = timezone.now()
     with transaction.atomic():
         row = ActivationCode.objects.create(
@@ -75,19 +70,10 @@ def activation_code_request(*, request: HttpRequest, phone: str) -> None:
 def person_activate(*, request: HttpRequest, phone: str, code: str, password: str) -> User:
     """Check the code and set the password; creates the account on first activation."""
     ip = request.META.get("REMOTE_ADDR", "")
-    if _limited(request, "office-activate-verify-ip", ip, "60/h"):
+    if rate_limited(request, "office-activate-verify-ip", ip, "60/h"):
         raise RateLimited(_("请求过于频繁，请稍后再试。"))
     now = timezone.now()
-    candidate = (
-        ActivationCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first()
-    )
-    if candidate is None:
-        raise UserError(_("验证码已过期或未发送，请重新获取。"), field="code")
-    if candidate.tries >= settings.OTP_MAX_TRIES:
-        raise UserError(_("验证码错误次数过多，请重新获取。"), field="code")
-    if not constant_time_compare(_hash(code.strip(), phone), candidate.code_hash):
-        ActivationCode.objects.filter(pk=candidate.pk).update(tries=candidate.tries + 1)
-        raise UserError(_("验证码不正确，请核对短信中的6位数字。"), field="code")
+    candidate = check_code(ActivationCode.objects.filter(phone=phone), _hash(code.strip(), phone), now=now)
     person = Person.objects.select_related("user").get(phone=phone, is_staff_account=False)
     user = person.user or User(
         username=phone, display_name=person.name, phone=phone, role=Role.OFFICE_MEMBER,
