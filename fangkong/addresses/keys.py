@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from fangkong.pipeline.address.normalize import cn_to_int_str
+
 SEP = "号"
 # Longest number a typed partial number is extended to (lanes, house numbers, rooms have <= 4
 # digits in Pudong's data; one more for safety). Each extra length costs one more index probe.
@@ -34,8 +36,6 @@ MIN_QUERY_CHARS = 2
 
 ORG_FILE = Path(__file__).resolve().parents[1] / "orgs" / "data" / "pudong_divisions.csv"
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # Chinese numerals count only right before an address marker, so names such as 三林路 stay.
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|弄|幢|栋|座|室)")
 _BRACKETED = re.compile(r"[(\[【〔][^)\]】〕]*[)\]】〕]")
@@ -53,16 +53,8 @@ _FIXED_PREFIXES = re.compile(r"^(?:中国)?(?:上海市|上海(?=浦东))?(?:浦
 
 
 def _cn_to_digits(text: str) -> str:
-    if not any(ch in _CN_UNITS for ch in text):
-        return "".join(str(_CN_DIGITS[ch]) for ch in text)  # 三零二 is read digit by digit
-    total = digit = 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        else:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-    return str(total + digit)
+    """三零二 → 302 (digit by digit), 十二 → 12: the address engine's reading of numerals."""
+    return cn_to_int_str(text.replace("〇", "零"))
 
 
 @cache
