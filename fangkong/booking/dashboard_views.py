@@ -214,10 +214,9 @@ def _stock(round_: Round, scope: DashScope) -> tuple[Any, list[Any]]:
     from fangkong.pickup.queries import dashboard_stock
 
     total, lines = dashboard_stock(round_, town_id=scope.town_id, committee_id=scope.committee_id)
-    if scope.town_id is None and scope.committee_id is None:
-        for line in lines:  # the district's lines are towns: drill down to the town's points
-            line.link = reverse("desk:dashboard_town", args=[round_.pk, int(line.detail)]) + "#stock"
-            line.detail = ""
+    for line in lines:  # the district's lines are towns: drill down to the town's points
+        if line.town_id is not None:
+            line.link = reverse("desk:dashboard_town", args=[round_.pk, line.town_id]) + "#stock"
     return total, lines
 
 

@@ -74,6 +74,7 @@ class StockLine:
     redeemed: int = 0
     link: str = ""
     detail: str = ""
+    town_id: int | None = None  # the district's lines are towns
 
     @property
     def remaining(self) -> int:
@@ -105,7 +106,7 @@ def dashboard_stock(round_: Round, *, town_id: int | None = None,
                     .annotate(q=Sum("quantity"), i=Sum("issued"), r=Sum("redeemed")).order_by("point__town__code"))
         for row in per_town:
             lines.append(StockLine(row["point__town__name"], row["q"] or 0, row["i"] or 0, row["r"] or 0,
-                                   detail=str(row["point__town_id"])))
+                                   town_id=row["point__town_id"]))
     else:
         per_point = (stocks.values("point__name", "point__address", "point__kind")
                      .annotate(q=Sum("quantity"), i=Sum("issued"), r=Sum("redeemed")).order_by("point__kind", "point__name"))
