@@ -20,7 +20,8 @@ whatever the number of bookings: it reads ~30,000 small counter rows, not 1M boo
 * ``UnitHourCount`` (queue, hour) and its per-town sum ``TownHourCount`` (what the district
   reads: 36 rows an hour instead of 1,301) → bookings registered in that hour, counted once, in
   10-minute steps that have ended (``created_at`` never changes), by ``hours_close``, which the
-  dashboard calls before reading; the bookings since ``RoundHoursMark.until`` (at most ~12
+  worker's maintenance loop runs for recent rounds (``hours_close_recent_rounds``) and the
+  dashboard calls again before reading (one small read when the worker keeps up); the bookings since ``RoundHoursMark.until`` (at most ~12
   minutes' worth) are read live through the (round, created_at) index.
 
 Bookings written around the services (COPY, imports, raw UPDATEs of ``status``) are not
@@ -146,6 +147,19 @@ def hours_close(round_: Round, *, now: datetime | None = None) -> datetime:
         mark.until = until
         mark.save(update_fields=["until"])
     return until
+
+
+def hours_close_recent_rounds(*, now: datetime | None = None) -> int:
+    """The worker's maintenance job: close the hours of every round that took bookings in the
+    last day, so a dashboard GET finds its mark current (one small read) instead of counting
+    in the request. Idempotent; the GET still closes hours itself if the worker lags."""
+    now = now or timezone.now()
+    rounds = Round.objects.filter(opens_at__lte=now, closes_at__gte=now - timedelta(days=1))
+    n = 0
+    for round_ in rounds:
+        hours_close(round_, now=now)
+        n += 1
+    return n
 
 
 def _lock_counters() -> None:

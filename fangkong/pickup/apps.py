@@ -10,7 +10,11 @@ class Config(AppConfig):
     def ready(self) -> None:
         # The outbox checks every template's variables against a registry in fangkong.core;
         # the voucher messages belong to this app, so it registers them here.
-        from fangkong.core import messaging
+        from fangkong.core import maintenance, messaging
+        from fangkong.pickup.services import booking_expire_overdue
+
+        # 已通知 past the pickup window → 逾期未领 (idempotent)
+        maintenance.register("pickup.expire_overdue", booking_expire_overdue)
 
         messaging.SMS_TEMPLATES.setdefault(
             "voucher_issued", ("name", "goods", "code", "point", "address", "window")

@@ -324,3 +324,25 @@ def test_concurrent_moves_of_one_committee_keep_the_counters_exact(open_round, r
     assert counters_check(open_round) == []
     real = _real_counts(open_round)
     assert dashboard(DashScope(open_round)).total.counts == {s: real.get(s, 0) for s in S.values}
+
+
+def test_the_worker_closes_the_hours_so_a_dashboard_get_only_reads_its_mark(lottery_round, moved) -> None:  # type: ignore[no-untyped-def]
+    from fangkong.booking.dashboard_counters import hours_close_recent_rounds
+    from fangkong.booking.models import RoundHoursMark
+    from fangkong.core import maintenance
+
+    later = timezone.now() + timedelta(minutes=30)
+    assert "booking.dashboard_hours" in maintenance.JOBS  # registered by the booking app
+    assert hours_close_recent_rounds(now=later) >= 1
+    mark = RoundHoursMark.objects.get(round=lottery_round).until
+    assert mark > timezone.now()  # registrations up to a step boundary before `later` are counted
+    assert counters_check(lottery_round) == []
+    assert hours_close_recent_rounds(now=later) >= 1  # idempotent: the same mark, the same counts
+    assert RoundHoursMark.objects.get(round=lottery_round).until == mark
+    assert counters_check(lottery_round) == []
+
+
+def test_rounds_closed_more_than_a_day_ago_are_left_alone(lottery_round) -> None:  # type: ignore[no-untyped-def]
+    from fangkong.booking.dashboard_counters import hours_close_recent_rounds
+
+    assert hours_close_recent_rounds(now=lottery_round.closes_at + timedelta(days=2)) == 0

@@ -1,10 +1,12 @@
 """The background worker: django-tasks-db's worker plus a maintenance loop.
 
-The maintenance loop re-queues messages whose worker died mid-delivery, so a killed worker
-loses nothing, and marks that worker's abandoned delivery jobs failed (django-tasks-db would
-leave them "running" forever), deletes export files older than ``EXPORT_KEEP_HOURS``, and expires
-vouchers whose pickup window has ended (fangkong.pickup);
-it runs in a daemon thread beside the task loop, every ``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that counts as dead.
+The maintenance loop runs the jobs the apps registered with ``fangkong.core.maintenance`` (core:
+re-queue messages whose worker died mid-delivery, so a killed worker loses nothing, and mark that
+worker's abandoned delivery jobs failed, which django-tasks-db would leave "running" forever;
+delete export files older than ``EXPORT_KEEP_HOURS``; pickup: expire vouchers whose pickup window
+has ended; booking: count the dashboards' closed hours). It runs in a daemon thread beside the
+task loop, every ``--maintenance-every`` seconds, with ``OUTBOX_STALE_SECONDS`` as the age that
+counts as dead.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from typing import Any
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from fangkong.core.tasks import export_files_cleanup, requeue_stale_messages
-from fangkong.pickup.services import booking_expire_overdue
+from fangkong.core import maintenance
 
 logger = logging.getLogger("fangkong.worker")
 
@@ -28,9 +29,7 @@ def maintenance_loop(every: float) -> None:
         time.sleep(every)
         try:
             close_old_connections()
-            requeue_stale_messages()
-            export_files_cleanup()
-            booking_expire_overdue()  # 已通知 past the pickup window → 逾期未领 (idempotent)
+            maintenance.run_all()
         except Exception:  # keep the loop alive; the next pass retries
             logger.exception("maintenance pass failed")
 
