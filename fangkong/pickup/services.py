@@ -14,17 +14,20 @@ approval order.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Value, When
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from fangkong.addresses.models import StandardAddress
 from fangkong.booking.models import Booking, BookingStatus, Round
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
@@ -80,14 +83,30 @@ def window_days(round_id: int) -> int:
     return setting or DEFAULT_WINDOW_DAYS
 
 
+def _nearness(booking: Booking) -> Any:
+    """Squared distance (degrees, longitude scaled by cos(latitude): plenty within one town) from
+    the booking's room to a point; NULL when either has no coordinates."""
+    where = None
+    if booking.address_id is not None:
+        where = StandardAddress.objects.filter(pk=booking.address_id).values_list("lng", "lat").first()
+    if where is None or None in where:
+        return Value(None, output_field=FloatField())
+    lng, lat = where
+    dx = Cast("point__lng", FloatField()) - Value(lng)
+    dy = Cast("point__lat", FloatField()) - Value(lat)
+    return ExpressionWrapper(dx * dx * Value(math.cos(math.radians(lat)) ** 2) + dy * dy, output_field=FloatField())
+
+
 def _reserve(booking: Booking, now: datetime) -> PickupStock | None:
+    """Take stock for the booking at its committee's own point, else the nearest point of its town
+    with stock left (points without coordinates after those with), else the one with most left."""
     q = booking.quantity
     candidates = (
         PickupStock.objects.filter(round_id=booking.round_id, point__town_id=booking.town_id, point__active=True,
                                    issued__lte=F("quantity") - q)
         .annotate(own=Case(When(point__committee_id=booking.committee_id, then=0), default=1, output_field=IntegerField()),
-                  free=F("quantity") - F("issued"))
-        .order_by("own", "-free", "point_id")
+                  free=F("quantity") - F("issued"), distance=_nearness(booking))
+        .order_by("own", F("distance").asc(nulls_last=True), "-free", "point_id")
         .select_related("point")
     )
     for stock in candidates:

@@ -184,3 +184,23 @@ def test_window_length_is_a_per_round_setting(open_round, rooms, worker, pharmac
     workflow.booking_approve(actor=worker, booking_id=booking.pk)
     voucher = Voucher.objects.get(booking=booking)
     assert (voucher.window_end - voucher.window_start).days == 1
+
+
+def test_without_an_own_point_the_nearest_point_with_stock_is_chosen(open_round, rooms, outsider, pharmacy) -> None:  # type: ignore[no-untyped-def]
+    from fangkong.addresses.models import StandardAddress
+
+    StandardAddress.objects.filter(pk=rooms["shangnan"].pk).update(lng=121.4900, lat=31.1800)
+    near = make_point("T04", "上南路药房")
+    type(near).objects.filter(pk=near.pk).update(lng="121.491000", lat="31.181000")   # ~150 m away
+    type(pharmacy).objects.filter(pk=pharmacy.pk).update(lng="121.520000", lat="31.150000")  # ~4 km away
+    unplaced = make_point("T04", "没有坐标的药房")
+    give_stock(open_round, near, 10)
+    give_stock(open_round, pharmacy, 500)
+    give_stock(open_round, unplaced, 900)
+    booking = book(open_round, rooms["shangnan"])
+    workflow.booking_approve(actor=outsider, booking_id=booking.pk)
+    assert Voucher.objects.get(booking=booking).point == near  # nearest, though it has least left
+    PickupStock.objects.filter(point=near).update(quantity=F_issued())
+    second = book(open_round, rooms["shangnan"], name="孙二")
+    workflow.booking_approve(actor=outsider, booking_id=second.pk)
+    assert Voucher.objects.get(booking=second).point == pharmacy  # next nearest; the unplaced point comes last
