@@ -13,3 +13,9 @@ class Config(AppConfig):
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self)
+
+        # Staff self-service password SMS (fangkong/orgs/activation.py; templates/sms/staff_*.txt).
+        from fangkong.core.messaging import SMS_TEMPLATES
+
+        SMS_TEMPLATES.setdefault("staff_activation_code", ("code", "minutes"))
+        SMS_TEMPLATES.setdefault("staff_activation_ambiguous", ())

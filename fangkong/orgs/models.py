@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -113,3 +114,24 @@ class User(AbstractUser):
         if self.district_id:
             return str(self.district)
         return "—"
+
+
+class StaffActivationCode(models.Model):
+    """A one-time SMS code to activate a staff account or reset its password
+    (fangkong/orgs/activation.py); only its HMAC is stored. Bound to the one account the phone
+    opened when the code was sent."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("工作人员激活验证码")
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%H:%M}"

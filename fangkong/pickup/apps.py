@@ -20,6 +20,10 @@ class Config(AppConfig):
             "voucher_issued", ("name", "goods", "code", "point", "address", "window")
         )
         messaging.SMS_TEMPLATES.setdefault("voucher_expired", ("name", "goods", "code", "window"))
+        # A clerk added on the desk (fangkong/pickup/services_clerks.py): a new account is sent to
+        # /accounts/activate/ to set a password, an existing one to the clerk page.
+        messaging.SMS_TEMPLATES.setdefault("pickup_clerk_invited", ("name", "point", "address", "url"))
+        messaging.SMS_TEMPLATES.setdefault("pickup_clerk_added", ("name", "point", "address", "url"))
         messaging.EMAIL_TEMPLATES.setdefault(
             "voucher_issued", ("name", "round", "goods", "quantity", "booking_no", "code", "point", "address",
                                "hours", "window", "url")

@@ -1,4 +1,5 @@
-"""The desk form for a new pickup point (towns: their own town; the district: any of its towns)."""
+"""Desk forms: a new pickup point (towns: their own town; the district: any of its towns) and a
+clerk added to a point by name and phone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.booking.identity import validate_mobile, validate_person_name
 from fangkong.orgs.models import Town
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
@@ -40,3 +42,15 @@ class PickupPointForm(forms.Form):
         if town is not None and committee is not None and committee.town_id != town.pk:
             self.add_error("committee", _("该居委会不属于所选街镇。"))
         return data
+
+
+class ClerkAddForm(forms.Form):
+    name = forms.CharField(label=_("店员姓名"), max_length=32, error_messages={"required": _("请填写店员姓名。")})
+    phone = forms.CharField(label=_("手机号"), max_length=20, error_messages={"required": _("请填写店员的手机号。")},
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+
+    def clean_name(self) -> str:
+        return validate_person_name(self.cleaned_data.get("name", ""))
+
+    def clean_phone(self) -> str:
+        return validate_mobile(self.cleaned_data.get("phone", ""))

@@ -48,7 +48,13 @@ def voucher_by_token(token: str) -> Voucher | None:
 
 
 def points_managed_by(user: Any) -> QuerySet[PickupPoint]:
-    return PickupPoint.objects.visible_to(user).select_related("town", "committee").order_by("town__code", "name")
+    """The points a town officer (her town) or the district manages, with their clerks."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    clerks = get_user_model().objects.order_by("display_name", "pk")
+    return (PickupPoint.objects.visible_to(user).select_related("town", "committee")
+            .prefetch_related(Prefetch("clerks", queryset=clerks)).order_by("town__code", "name"))
 
 
 def public_rounds() -> QuerySet[Round]:

@@ -89,9 +89,9 @@ def _nearness(booking: Booking) -> Any:
     where = None
     if booking.address_id is not None:
         where = StandardAddress.objects.filter(pk=booking.address_id).values_list("lng", "lat").first()
-    if where is None or None in where:
+    lng, lat = where if where is not None else (None, None)
+    if lng is None or lat is None:
         return Value(None, output_field=FloatField())
-    lng, lat = where
     dx = Cast("point__lng", FloatField()) - Value(lng)
     dy = Cast("point__lat", FloatField()) - Value(lat)
     return ExpressionWrapper(dx * dx * Value(math.cos(math.radians(lat)) ** 2) + dy * dy, output_field=FloatField())
