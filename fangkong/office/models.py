@@ -273,6 +273,16 @@ from .models_channel import (  # noqa: E402
     ThreadMessage,
     ThreadStatus,
 )
+from .models_forms import (  # noqa: E402
+    FieldKind,
+    FillMode,
+    FormAssignment,
+    FormCollection,
+    FormField,
+    FormFile,
+    FormSubmission,
+    Prefill,
+)
 from .models_policy import (  # noqa: E402
     PolicyCategory,
     PolicyEntry,
@@ -284,7 +294,8 @@ from .models_policy import (  # noqa: E402
 )
 
 __all__ = [
-    "ActivationCode", "Directive", "DirectiveAttachment", "HEAD_POSTS", "Person", "PolicyCategory", "PolicyEntry",
+    "ActivationCode", "Directive", "DirectiveAttachment", "FieldKind", "FillMode", "FormAssignment", "FormCollection",
+    "FormField", "FormFile", "FormSubmission", "HEAD_POSTS", "Prefill", "Person", "PolicyCategory", "PolicyEntry",
     "PolicyNotice", "PolicyProposal", "PolicyRead", "PolicyVersion", "Post", "Priority", "ProposalStatus", "Receipt",
     "Reminder", "ReminderKind", "ReplyKind", "ReportPhoto", "Side", "Thread", "ThreadAttachment", "ThreadCategory",
     "ThreadMessage", "ThreadStatus", "UnitTally",

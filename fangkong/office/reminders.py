@@ -50,6 +50,18 @@ def directive_remind(*, actor: Any, directive: Directive) -> Reminder:
     if scope.level not in ("district", "town"):
         raise UserError(_("只有发布方可以提醒未读。"))
     town_id = scope.town_id if scope.level == "town" else None
+    pending = Receipt.objects.filter(directive=directive).exclude(receipt_done_q(directive.reply))
+    return remind_receipts(actor=actor, directive=directive, pending=pending, town_id=town_id,
+                           action="office.directive_remind")
+
+
+def remind_receipts(
+    *, actor: Any, directive: Directive, pending: QuerySet[Receipt], town_id: int | None, action: str,
+    detail: dict[str, Any] | None = None,
+) -> Reminder:
+    """Remind the ``pending`` receipts (narrowed to ``town_id``) of ``directive``: cooldown, log,
+    in-app mark and SMS. Shared by 提醒未读 and the forms' 提醒未填 (fangkong/office/services_forms.py),
+    which only differ in who is pending."""
     now = timezone.now()
     with transaction.atomic():
         # Serialise reminders of one directive so two clicks cannot both pass the cooldown.
@@ -63,7 +75,6 @@ def directive_remind(*, actor: Any, directive: Directive) -> Reminder:
                 % {"min": int(REMIND_COOLDOWN.total_seconds() // 60),
                    "last": date_format(timezone.localtime(last.at), "H:i"), "again": date_format(again, "H:i")}
             )
-        pending = Receipt.objects.filter(directive=directive).exclude(receipt_done_q(directive.reply))
         if town_id is not None:
             pending = pending.filter(town_id=town_id)
         reminder = Reminder.objects.create(directive=directive, kind=ReminderKind.REMIND, actor=actor, town_id=town_id, at=now)
@@ -78,8 +89,9 @@ def directive_remind(*, actor: Any, directive: Directive) -> Reminder:
 
             reminder_send_sms.enqueue(reminder.pk)
         Directive.objects.filter(pk=directive.pk).update(last_reminded_at=now)
-        audit_log(actor=actor, action="office.directive_remind", object_type="directive", object_id=directive.pk,
-                  district_id=directive.district_id, town_id=town_id, detail={"people": people, "sms": sms})
+        audit_log(actor=actor, action=action, object_type="directive", object_id=directive.pk,
+                  district_id=directive.district_id, town_id=town_id,
+                  detail={"people": people, "sms": sms, **(detail or {})})
     return reminder
 
 

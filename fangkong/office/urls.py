@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_channel, views_inbox, views_people, views_policy, views_publish
+from . import views_channel, views_forms, views_inbox, views_people, views_policy, views_publish
 
 app_name = "office"
 
@@ -33,6 +33,18 @@ urlpatterns = [
     path("channel/messages/<int:pk>/share/", views_channel.message_share_view, name="message_share"),
     path("channel/files/<int:pk>/", views_channel.thread_attachment, name="thread_file"),
     path("badges/<str:kind>/", views_channel.nav_badge, name="badge"),
+    # 智能填表 (fangkong/office/views_forms.py)
+    path("forms/", views_forms.form_list, name="forms"),
+    path("forms/new/", views_forms.form_new, name="form_new"),
+    path("forms/<int:pk>/", views_forms.form_results, name="form_results"),
+    path("forms/<int:pk>/export.xlsx", views_forms.form_export_view, name="form_export"),
+    path("forms/<int:pk>/pending/", views_forms.form_pending, name="form_pending"),
+    path("forms/<int:pk>/remind/", views_forms.form_remind_view, name="form_remind"),
+    path("forms/<int:pk>/entries/<int:aid>/", views_forms.entry_detail, name="form_entry"),
+    path("forms/fill/<int:aid>/", views_forms.fill, name="form_fill"),
+    path("forms/todo/", views_forms.todo_fragment, name="form_todo"),
+    path("forms/directive/<int:directive_id>/", views_forms.directive_fragment, name="form_for_directive"),
+    path("forms/files/<int:pk>/", views_forms.file_download, name="form_file"),
     # 统一口径 (fangkong/office/views_policy.py)
     path("policy/", views_policy.policy_list, name="policies"),
     path("policy/new/", views_policy.policy_new, name="policy_new"),
