@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fangkong.booking",
     "fangkong.pickup",
     "fangkong.office",
+    "fangkong.screening",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,18 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@fangkong.local")
+
+# Screening work orders (fangkong.screening): hours to accept and to report a result, per order
+# type, counted from the order's creation (accept: from routing to a committee).
+SCREENING_CLOCKS = {
+    "home_check": {"accept_hours": 2.0, "result_hours": 24.0},
+    "symptom_check": {"accept_hours": 0.5, "result_hours": 4.0},
+    "hotline_check": {"accept_hours": 2.0, "result_hours": 24.0},
+}
+# Reference files a screening run uses when the upload page is not given them (paths; blank: must upload).
+SCREENING_STANDARD_PATH = env("SCREENING_STANDARD_PATH", str(BASE_DIR.parent / "shared" / "data" / "standard_addresses.csv.gz"))
+SCREENING_REFERENCE_DIR = env("SCREENING_REFERENCE_DIR", "")
+SCREENING_ENGINE = env("SCREENING_ENGINE", "duckdb")
 
 # Resident look-up one-time codes.
 OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 600)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("fangkong.pickup.urls")),
     path("desk/", include("fangkong.booking.desk_urls")),
     path("office/", include("fangkong.office.urls")),
+    path("screening/", include("fangkong.screening.urls")),
     path("", include("fangkong.core.urls")),
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),

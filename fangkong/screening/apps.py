@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "fangkong.screening"
+    label = "screening"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The screening SMS templates (templates/sms/screening_*.txt), registered with the
+        # outbox's checked list from here so this app owns them.
+        from fangkong.core import maintenance
+        from fangkong.core.messaging import SMS_TEMPLATES
+
+        from .clocks import escalate_overdue
+        from .observation import observations_tick
+
+        SMS_TEMPLATES.update({
+            # To town officers when orders of their town pass a clock (fangkong.screening.clocks).
+            "screening_overdue": ("town", "count", "urgent", "first"),
+        })
+        # Periodic, idempotent: overdue orders escalate to their town (once); home observations
+        # get today's check, and end after their 14th day.
+        maintenance.register("screening.escalate_overdue", escalate_overdue)
+        maintenance.register("screening.observations_tick", observations_tick)
