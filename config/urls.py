@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("fangkong.booking.urls")),
     path("", include("fangkong.pickup.urls")),
     path("desk/", include("fangkong.booking.desk_urls")),
+    path("desk/addresses/", include("fangkong.addresses.urls")),
     path("office/", include("fangkong.office.urls")),
     path("screening/", include("fangkong.screening.urls")),
     path("", include("fangkong.core.urls")),

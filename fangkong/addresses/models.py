@@ -85,3 +85,19 @@ class StandardAddress(models.Model):
         if self.lane and self.compound:
             return f"{self.label}（{self.compound}）"
         return self.label
+
+
+# The review queue's models live in their own module; imported here so Django registers them.
+from .models_review import (  # noqa: E402
+    AddressAlias,
+    AddressDataVersion,
+    AddressMatchDay,
+    AddressReview,
+    MatchStatus,
+    ReviewStatus,
+)
+
+__all__ = [
+    "AddressAlias", "AddressDataVersion", "AddressMatchDay", "AddressReview", "MatchStatus", "ReviewStatus",
+    "SearchKeyField", "StandardAddress", "StandardAddressQuerySet",
+]

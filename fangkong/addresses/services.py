@@ -28,7 +28,7 @@ from fangkong.core.audit import audit_log
 from fangkong.orgs.models import Committee, Compound, Town
 
 from .keys import row_keys, standard_label
-from .models import StandardAddress
+from .models import AddressDataVersion, StandardAddress
 
 ADDRESS_COLUMNS = (
     "address_id", "town_code", "town", "committee_code", "committee", "road", "lane", "number",
@@ -177,6 +177,15 @@ def _build(values: dict[str, str], orgs: _Orgs) -> StandardAddress | str:
     return StandardAddress(*ordered)
 
 
+def address_data_changed() -> None:
+    """Bump the data version that keys the matching index (``matching.data_version``)."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    if not AddressDataVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now()):
+        AddressDataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
 def address_create(
     *,
     address_id: str,
@@ -200,6 +209,7 @@ def address_create(
         "room": room,
     }
     road_key, compound_key = row_keys(**parts)
+    address_data_changed()
     return StandardAddress.objects.create(
         address_id=address_id,
         district_id=committee.district_id,
@@ -335,6 +345,7 @@ def address_import_csv(
         if batch:
             _save_batch([room for _, room in batch.values()], orgs, report)
     report.created = StandardAddress.objects.count() - count_before
+    address_data_changed()
     report.seconds = time.monotonic() - started
     tell()
     audit_log(

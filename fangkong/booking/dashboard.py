@@ -24,7 +24,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .dashboard_counters import floor_hour, hours_close, local_day
+from .dashboard_counters import MOVED_OUT, floor_hour, hours_close, local_day
 from .models import (
     Booking,
     BookingStatus,
@@ -218,6 +218,9 @@ def dashboard(scope: DashScope, *, now: datetime | None = None, hour: datetime |
             .annotate(total=Sum("n"), early=Sum("n", filter=Q(created_on__lt=local_day(cutoff))))
             .order_by()
         ):
+            if row["status"] == MOVED_OUT:  # re-routed elsewhere: no longer this queue's
+                groups[row[f"unit__{key}"]].booked -= row["total"] or 0
+                continue
             groups[row[f"unit__{key}"]].counts[row["status"]] += row["total"] or 0
             before[row[f"unit__{key}"]] -= row["early"] or 0
         # Registered per hour: counted hours, then the last minutes live (index range scan).

@@ -60,6 +60,10 @@ from .models import (
 # only once it ended SETTLE ago, so no late commit can land in a counted step.
 SLOT = timedelta(minutes=10)
 SETTLE = timedelta(minutes=2)
+# A pseudo-status counted in the queue a booking left when its typed address was resolved
+# (booking/services_address.py): ``booked`` never decreases (queue numbers are not reused), so
+# a queue's bookings are ``booked`` minus these.
+MOVED_OUT = "moved_out"
 NEVER = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
 
 
@@ -186,7 +190,8 @@ def counters_rebuild(*, round_: Round, now: datetime | None = None) -> int:
     """Recount the round's status counters and closed hours from its bookings; return how
     many counter rows were written. For data loaded around the services (imports, benchmarks)."""
     _lock_counters()
-    UnitStatusCount.objects.filter(unit__round=round_).delete()
+    # Moves out of a queue are not derivable from the bookings (they keep no former queue).
+    UnitStatusCount.objects.filter(unit__round=round_).exclude(status=MOVED_OUT).delete()
     counts = _status_counts_from_bookings(round_)
     UnitStatusCount.objects.bulk_create(
         [UnitStatusCount(unit_id=u, status=s, created_on=d, n=n) for (u, s, d), n in counts.items()], batch_size=2000
@@ -211,14 +216,18 @@ def counters_check(round_: Round) -> list[Drift]:
     drift: list[Drift] = []
     counted = {
         (r["unit_id"], r["status"], r["created_on"]): r["n"]
-        for r in UnitStatusCount.objects.filter(unit__round=round_).values("unit_id", "status", "created_on", "n")
+        for r in UnitStatusCount.objects.filter(unit__round=round_).exclude(status=MOVED_OUT)
+        .values("unit_id", "status", "created_on", "n")
         if r["n"]
     }
+    moved: dict[int, int] = defaultdict(int)
+    for unit_id, n in UnitStatusCount.objects.filter(unit__round=round_, status=MOVED_OUT).values_list("unit_id", "n"):
+        moved[unit_id] += n
     actual = _status_counts_from_bookings(round_)
     for status_key in sorted(set(counted) | set(actual), key=str):
         if counted.get(status_key, 0) != actual.get(status_key, 0):
             drift.append(Drift("status", status_key, counted.get(status_key, 0), actual.get(status_key, 0)))
-    booked = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "booked"))
+    booked = {pk: n - moved[pk] for pk, n in RoundUnit.objects.filter(round=round_).values_list("pk", "booked")}
     real = dict(Booking.objects.filter(round=round_).values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
     for unit_id in sorted(set(booked) | set(real)):
         if booked.get(unit_id, 0) != real.get(unit_id, 0):

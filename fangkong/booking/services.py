@@ -201,6 +201,10 @@ def booking_create(
             _take_round_quota(round_, len(people))
             lead = created[0]
             _queue_confirmation(lead, round_, data)
+            if lead.committee_id is None:  # typed address: the worker matches it (services_address.py)
+                from .services_address import booking_request_address_match
+
+                booking_request_address_match(lead)
             if source == BookingSource.DESK and actor is not None:
                 for booking in created:
                     audit_log(

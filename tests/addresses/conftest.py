@@ -96,3 +96,14 @@ def estates(pudong: object) -> dict[str, StandardAddress]:
     for room in ("101", "102"):
         add(huacheng, road="源深路", lane="2520", number="1", compound="福林华庭", room=room)
     return {a.label: a for a in created}
+
+
+@pytest.fixture(autouse=True)
+def _address_index_dir(settings: Any, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Each test builds its matching index into its own directory, and no process copy leaks."""
+    from fangkong.addresses import matching
+
+    settings.ADDRESS_INDEX_DIR = tmp_path / "address-index"
+    matching.forget_index()
+    yield
+    matching.forget_index()
