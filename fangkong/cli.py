@@ -145,6 +145,46 @@ def _match_addresses_on_engine(args: argparse.Namespace, standard: Path, records
     return 0
 
 
+def screen(args: argparse.Namespace) -> int:
+    """``fangkong screen``: one day's exports → ORDERS.csv, transfers and the quality report."""
+    from datetime import date
+
+    from fangkong.pipeline.engine import EngineError
+    from fangkong.pipeline.screening import ScreeningInputs, run_screening
+    from fangkong.pipeline.screening.config import ConfigError
+
+    try:
+        as_of = date.fromisoformat(args.as_of)
+    except ValueError:
+        print(f"error: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    inputs = ScreeningInputs(
+        sources_dir=Path(args.sources), population=Path(args.population), standard=Path(args.standard),
+        key_areas=Path(args.key_areas), managed=Path(args.managed), as_of=as_of, output=Path(args.output),
+        rules_path=Path(args.rules) if args.rules else None,
+    )
+    for p in (inputs.population, inputs.standard, inputs.key_areas, inputs.managed):
+        if not p.exists():
+            print(f"error: {p} does not exist", file=sys.stderr)
+            return 2
+    progress = None
+    if sys.stderr.isatty():
+        def progress(label: str, fraction: float) -> None:
+            print(f"[{fraction:4.0%}] {label}", file=sys.stderr)
+    try:
+        s = run_screening(inputs, engine=args.engine, workers=max(1, args.workers), progress=progress)
+    except (EngineError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    types = ", ".join(f"{k} {v}" for k, v in s.by_type.items())
+    print(
+        f"{s.records} records, {s.people} people, {s.key_people} key people → {s.orders} orders ({types}); "
+        f"{s.transfers} transferred out; {s.seconds:.1f}s on {args.engine} → {s.orders_path}, {s.transfers_path.name}, "
+        f"{s.quality_path.name}" + (f"; unknown files: {', '.join(s.unknown_files)}" if s.unknown_files else "")
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fangkong", description="Fangkong command-line tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +197,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="python: in this process (default, input order); duckdb or spark: as a pipeline "
                         "step (output sorted by record_id; spark runs local[WORKERS])")
     p.set_defaults(func=match_addresses)
+    p = sub.add_parser("screen", help="screen one day of source exports into work orders (issue 6)")
+    p.add_argument("--sources", required=True, help="directory with the day's exports (checkpoint, rail, healthcloud, hotline)")
+    p.add_argument("--population", required=True, help="population CSV: id_number,name,phone,address_id")
+    p.add_argument("--standard", required=True, help="standard addresses CSV (optionally .gz)")
+    p.add_argument("--key-areas", required=True, help="key areas CSV: area,start_date,end_date")
+    p.add_argument("--managed", required=True, help="managed list CSV: id_number,name,since")
+    p.add_argument("--as-of", required=True, help="the run date AS_OF, YYYY-MM-DD")
+    p.add_argument("--output", required=True, help="ORDERS.csv (transfers and quality report are written next to it)")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb", help="pipeline engine (default duckdb)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (DuckDB) or local[N] (Spark); default 2")
+    p.add_argument("--rules", help="rules YAML (default: the shipped rules.yaml)")
+    p.set_defaults(func=screen)
     args = parser.parse_args(argv)
     return int(args.func(args))
 
