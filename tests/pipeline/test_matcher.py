@@ -32,6 +32,8 @@ from fangkong.pipeline.address import match
         ("上海市南汇区唐镇崂山路2715弄26号一零一", "A00000008"),  # old district name
         ("唐镇一心村一心村26号102", "A00000009"),  # committee and compound share a name
         ("李女士 13812345678 家住曹路大道407弄16号401室附近", "A00000015"),
+        # a town written without 镇 runs into the compound: 川沙新|新苑南新村, not 川沙|新新苑|南新村
+        ("上海市浦东新区川沙新新苑南新村4幢２１０１室", "A00000031"),
     ],
 )
 def test_matched_to_the_exact_room(small_index, text, address_id):

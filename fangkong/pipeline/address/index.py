@@ -24,7 +24,7 @@ from . import lexicon as lx
 from .fuzzy import build_fuzzy_tables
 from .parser import Entry, Lexicon
 
-INDEX_VERSION = 11
+INDEX_VERSION = 12
 COLUMNS = ("address_id", "town_code", "town", "committee_code", "committee", "road", "lane", "number", "compound", "building", "room")
 _ID_RE = re.compile(r"^([A-Za-z]*)(\d+)$")
 
@@ -229,10 +229,9 @@ def _build_words(ix: Index) -> dict[str, tuple[Entry, ...]]:
 
     for i, (_, name) in enumerate(ix.towns):
         add(name, (lx.TOWN, i, ""))
-        for suf in lx.TOWN_SUFFIXES:
+        for suf in lx.TOWN_SUFFIXES:  # every reading: 川沙新镇 is written 川沙 and 川沙新
             if name.endswith(suf) and len(name) - len(suf) >= 2:
                 add(name[: -len(suf)], (lx.TOWN, i, f"省略“{suf}”"))
-                break
     for i, (_, name, _) in enumerate(ix.committees):
         add(name, (lx.COMMITTEE, i, ""))
         base = name
