@@ -7,7 +7,9 @@ migrated when missing). The bookings are written with COPY (skipped when the rou
 ``--rows``): 2,000 in 齐河第二社区, the rest spread over Pudong's 1,301 committees, statuses mixed.
 Each export runs in a fresh subprocess through the same code the desk uses (``export_scope``,
 ``build_exporter``, ``ListExporter.write_xlsx``) and reports wall time and its peak RSS
-(VmHWM, so the figure includes the interpreter and Django). Figures go to
+(VmHWM, so the figure includes the interpreter and Django), with the CPU seconds of the
+export process and of its PostgreSQL backend and the load average before and after: on a
+shared machine the CPU figures compare runs, the wall time is what a user waits. Figures go to
 benchmarks/README.md. A script that prints figures, not a test.
 """
 
@@ -94,7 +96,7 @@ def prepare(rows: int, committee_rows: int, reload: bool) -> None:
     units = dict(RoundUnit.objects.filter(round=round_).values_list("committee_id", "pk"))
 
     fields = [f for f in Booking._meta.concrete_fields if f.column != "id"]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]
     defaults = {f.column: (f.get_default() if f.has_default() else None) for f in fields}
     others = [c for c in committees if c[0] != qihe.pk]
     seqs: dict[int, int] = {}
@@ -136,6 +138,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def backend_cpu_seconds() -> float:
+    """CPU time of this connection's PostgreSQL backend (same machine): with four other jobs on
+    two cores, wall time says more about the neighbours than about the export; CPU time does not."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(which: str, fmt: str) -> None:
     """Runs in a fresh subprocess: one export to a temp file, then a JSON line of figures."""
     from fangkong.booking.exports import build_exporter, export_scope
@@ -145,6 +161,9 @@ def measure(which: str, fmt: str) -> None:
     user = User.objects.get(username="bench_qihe2" if which == "committee" else "bench_district")
     round_ = Round.objects.visible_to(user).get(number=2, goods__name="口罩", town__isnull=True)
     rss_before = peak_rss_mb()
+    load_before = os.getloadavg()[0]
+    pg_before = backend_cpu_seconds()
+    cpu_before = time.process_time()
     started = time.perf_counter()
     scope = export_scope(user)
     assert scope is not None
@@ -160,9 +179,13 @@ def measure(which: str, fmt: str) -> None:
         else:
             rows = exporter.write_xlsx(str(path))
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_before
+        pg_cpu = backend_cpu_seconds() - pg_before
         size = path.stat().st_size
     peak = peak_rss_mb()
     print(json.dumps({"which": which, "format": fmt, "rows": rows, "counted": counted, "seconds": round(seconds, 2),
+                      "cpu_s": round(cpu, 1), "pg_cpu_s": round(pg_cpu, 1),
+                      "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                       "peak_rss_mb": round(peak, 1), "rss_before_mb": round(rss_before, 1), "file_mb": round(size / 2**20, 1)}))
 
 
@@ -179,6 +202,7 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true")
     parser.add_argument("--csv", action="store_true", help="also time the CSV exports")
     parser.add_argument("--measure", choices=["committee", "district"])
+    parser.add_argument("--only", choices=["committee", "district"], help="run only this export")
     parser.add_argument("--format", default="xlsx")
     args = parser.parse_args()
     if args.measure:
@@ -190,9 +214,10 @@ def main() -> None:
     prepare(args.rows, args.committee_rows, args.reload)
     formats = ["xlsx", "csv"] if args.csv else ["xlsx"]
     for fmt in formats:
-        for which in ("committee", "committee", "district"):
+        for which in [args.only] if args.only else ("committee", "committee", "district"):
             r = run_measure(which, fmt)
-            print(f"{which:9} {fmt}: {r['rows']:>9,} rows in {r['seconds']:6.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+            print(f"{which:9} {fmt}: {r['rows']:>9,} rows in {r['seconds']:6.2f} s (CPU: export {r['cpu_s']} s, "
+                  f"PostgreSQL {r['pg_cpu_s']} s; load {r['load'][0]}→{r['load'][1]}), peak RSS {r['peak_rss_mb']:.0f} MB "
                   f"(after start-up {r['rss_before_mb']:.0f} MB), file {r['file_mb']} MB")
 
 

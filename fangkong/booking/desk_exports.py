@@ -51,7 +51,7 @@ def round_export(request: HttpRequest, round_id: int, kind: str) -> HttpResponse
         response = StreamingHttpResponse(plan.exporter.iter_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, plan.file_name)
         return response
-    # XlsxWriter needs a seekable file to finish the zip; an anonymous temp file vanishes on close.
+    # The XLSX writer needs a whole file to finish the zip; an anonymous temp file vanishes on close.
     fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
     plan.exporter.write_xlsx(fh)
     fh.seek(0)

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
+from django.db.models import F, Func, Value
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,8 @@ FIELDS = (
     "reviewed_by__display_name", "reviewed_by__username", "reviewed_at",
     "decision_reason_code", "decision_note",
 )
+# Timestamps the export shows as local "YYYY-MM-DD HH:MM" text.
+TIME_FIELDS = ("created_at", "reviewed_at")
 STATUS_LABEL = {s.value: str(s.label) for s in BookingStatus}
 ID_TYPE_LABEL = {s.value: str(s.label) for s in IdType}
 REASON_LABEL = {s.value: str(s.label) for s in DecisionReason}
@@ -163,7 +166,7 @@ class BookingExporter(ListExporter):
         masked = self.masked
         rows = (
             self.queryset.order_by("town_id", "committee_id", "seq", "pk")
-            .values_list(*FIELDS, *self.extra_fields)
+            .values_list(*self._columns(FIELDS), *self._columns(self.extra_fields))
             .iterator(chunk_size=CHUNK_SIZE)
         )
         base = len(FIELDS)
@@ -196,6 +199,24 @@ class BookingExporter(ListExporter):
                 reason,
                 *row[base:],
             )
+
+    def _columns(self, fields: Sequence[str]) -> list[Any]:
+        """The fields to read; on PostgreSQL timestamps come back already as local text.
+
+        Loading a timestamptz into an aware datetime (Django's loader is Python) and
+        formatting it again cost ~5 µs of CPU a cell, over a quarter of a million-row
+        export's; ``to_char`` in the database costs a fraction of that. Other databases get
+        datetimes, which ``ListExporter`` formats the same way."""
+        if connections[self.queryset.db].vendor != "postgresql":
+            return list(fields)
+        tz = timezone.get_current_timezone_name()
+        return [local_minute(f, tz) if f in TIME_FIELDS or f.endswith("redeemed_at") else f for f in fields]
+
+
+def local_minute(field: str, tz: str) -> Func:
+    """PostgreSQL: ``to_char(timezone('Asia/Shanghai', field), 'YYYY-MM-DD HH24:MI')``."""
+    local = Func(Value(tz), F(field), function="timezone", output_field=models.DateTimeField())
+    return Func(local, Value("YYYY-MM-DD HH24:MI"), function="to_char", output_field=models.CharField())
 
 
 class RedemptionExporter(BookingExporter):

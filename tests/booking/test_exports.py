@@ -126,6 +126,15 @@ def test_export_is_unmasked_with_the_permission_and_ids_stay_text(client, worker
     assert AuditEvent.objects.get(action="export").detail["masked"] is False
 
 
+def test_times_are_local_text_to_the_minute(client, worker, open_round, qihe) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(worker)
+    _wb, sheet = sheet_of(export(client, open_round, "notified"))
+    booking = Booking.objects.get(pk=qihe["approved"].pk)
+    row = next(r for r in data_rows(sheet) if r[1] == booking.booking_no)
+    assert row[13] == timezone.localtime(booking.created_at).strftime("%Y-%m-%d %H:%M")
+    assert row[15] == timezone.localtime(booking.reviewed_at).strftime("%Y-%m-%d %H:%M")
+
+
 def test_file_name_is_chinese(client, worker, open_round, qihe) -> None:  # type: ignore[no-untyped-def]
     client.force_login(worker)
     response = export(client, open_round, "notified")
