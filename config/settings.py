@@ -223,6 +223,9 @@ SCREENING_CLOCKS = {
 SCREENING_STANDARD_PATH = env("SCREENING_STANDARD_PATH", str(BASE_DIR.parent / "shared" / "data" / "standard_addresses.csv.gz"))
 SCREENING_REFERENCE_DIR = env("SCREENING_REFERENCE_DIR", "")
 SCREENING_ENGINE = env("SCREENING_ENGINE", "duckdb")
+# 天地图 (map.tianditu.gov.cn) browser key for the work-order map's tiles; blank: no tiles, markers
+# on a plain background (the map still works).
+TIANDITU_KEY = env("TIANDITU_KEY", "")
 
 # Resident look-up one-time codes.
 OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 600)

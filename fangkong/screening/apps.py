@@ -13,8 +13,10 @@ class Config(AppConfig):
         from fangkong.core.messaging import SMS_TEMPLATES
 
         from .clocks import escalate_overdue
+        from .notify import TEMPLATES as NEW_ORDER_TEMPLATES
         from .observation import observations_tick
 
+        SMS_TEMPLATES.update(NEW_ORDER_TEMPLATES)
         SMS_TEMPLATES.update({
             # To town officers when orders of their town pass a clock (fangkong.screening.clocks).
             "screening_overdue": ("town", "count", "urgent", "first"),

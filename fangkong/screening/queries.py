@@ -6,6 +6,9 @@ district all of them; anything else is a 404.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
@@ -34,8 +37,15 @@ RULE_LABELS = {"R1": "重点地区来沪", "R2": "有症状", "R3": "12345疫情
 
 
 def orders_for(user: Any, *, status: str = "", order_type: str = "", committee_id: int | None = None,
-               overdue: bool = False, search: str = "") -> QuerySet[WorkOrder]:
+               overdue: bool = False, search: str = "", day: date | None = None, town_id: int | None = None,
+               accepted: bool = False) -> QuerySet[WorkOrder]:
     orders = WorkOrder.objects.visible_to(user).select_related("town", "committee")
+    if day is not None:
+        orders = orders.filter(as_of=day)
+    if town_id:
+        orders = orders.filter(town_id=town_id)
+    if accepted:  # the dashboard's 已签收: accepted at some point, whatever the state now
+        orders = orders.filter(accept_seconds__isnull=False)
     if status == "open":
         orders = orders.filter(status__in=OPEN_STATUSES)
     elif status in OrderStatus.values:
@@ -192,8 +202,37 @@ def rule_precision(run: ScreeningRun) -> list[dict[str, Any]]:
              "precision": (n - fp) / n if n else None} for rule, (n, fp) in sorted(stats.items())]
 
 
-def run_quality(run: ScreeningRun) -> list[dict[str, Any]]:
-    """Per source: rows, kept, and each kind of problem with its count and examples."""
+# Field names of the pipeline's quality examples (raw source columns or its own names) that hold
+# a person's name, ID number or phone; other values are scanned for ID-like and phone-like runs.
+_EXAMPLE_MASKS = {**PERSONAL_FIELDS, "name": mask_name, "id_number": mask_id_number, "phone": mask_phone,
+                  "id": mask_id_number}
+_ID_OR_PHONE = re.compile(r"(?<![0-9０-９])[0-9０-９][0-9０-９xX\s\-]{9,22}[0-9０-９xX](?![0-9０-９])")
+
+
+def _mask_digits(match: re.Match[str]) -> str:
+    """15–19 characters: an ID number (perhaps mistyped); 1 and ten digits (after 86): a phone;
+    anything else (dates such as 202002082010) stays."""
+    raw = match.group(0)
+    digits = unicodedata.normalize("NFKC", re.sub(r"[\s\-]", "", raw))
+    if 15 <= len(digits) <= 19:
+        return mask_id_number(digits)
+    if re.fullmatch(r"(?:86)?1[0-9]{10}", digits):
+        return mask_phone(digits)
+    return raw
+
+
+def mask_example(example: dict[str, Any]) -> dict[str, Any]:
+    """A quality example with its personal values masked: by field name (姓名, 证件号码, 手机号…),
+    and any ID-number or phone-like run of digits in other values and in the message."""
+    field, value = str(example.get("field") or ""), "" if example.get("value") is None else str(example["value"])
+    masker = _EXAMPLE_MASKS.get(field)
+    masked = masker(value) if masker else _ID_OR_PHONE.sub(_mask_digits, value)
+    return {**example, "value": masked, "message": _ID_OR_PHONE.sub(_mask_digits, str(example.get("message") or ""))}
+
+
+def run_quality(run: ScreeningRun, *, unmasked: bool = False) -> list[dict[str, Any]]:
+    """Per source: rows, kept, and each kind of problem with its count and examples (personal
+    values masked unless ``unmasked``)."""
     out = []
     for name, data in (run.quality.get("sources") or {}).items():
         if not isinstance(data, dict):
@@ -202,7 +241,7 @@ def run_quality(run: ScreeningRun) -> list[dict[str, Any]]:
         for kind, p in (data.get("problems") or {}).items():
             if not isinstance(p, dict):
                 continue
-            examples = [e for e in p.get("examples", []) if isinstance(e, dict)][:3]
+            examples = [e if unmasked else mask_example(e) for e in p.get("examples", []) if isinstance(e, dict)][:3]
             problems.append({"kind": kind, "count": p.get("count", 0), "examples": examples,
                              "label": str(examples[0].get("message", "")) if examples else ""})
         found = (run.quality.get("identification") or {}).get(name) or {}

@@ -18,6 +18,7 @@ the current status (two clicks at once: one wins), writes an ``OrderEvent`` and 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,6 +48,7 @@ from .models import (
     ReturnReason,
     WorkOrder,
 )
+from .notify import NewOrder, notify_new_orders
 
 S = OrderStatus
 OBSERVATION_DAYS = 14
@@ -147,8 +149,9 @@ def _move(order: WorkOrder, action: Action, *, actor: Any, reason: str = "", not
 
 @transaction.atomic
 def order_route(*, actor: Any, order: WorkOrder, committee: Committee, address_id: str = "", address_label: str = "",
-                request: HttpRequest | None = None) -> WorkOrder:
-    """Send the order to ``committee`` (待签收); a candidate address picked by the town comes along."""
+                request: HttpRequest | None = None, notify: bool = True) -> WorkOrder:
+    """Send the order to ``committee`` (待签收); a candidate address picked by the town comes along.
+    The committee's workers get an SMS (``notify=False``: the bulk action sends one for all)."""
     action = _check(actor, order, "route")
     scope = scope_of(actor)
     if committee.district_id != order.district_id or (scope.level == "town" and committee.town_id != scope.town_id):
@@ -158,20 +161,39 @@ def order_route(*, actor: Any, order: WorkOrder, committee: Committee, address_i
                               "accept_due": now + clock_for(order.order_type).accept, "accept_overdue_at": None}
     if address_id:
         fields.update(address_id=address_id[:32], address_label=(address_label or order.address_label)[:300])
-    return _move(order, action, actor=actor, note=str(committee), request=request, **fields)
+    _move(order, action, actor=actor, note=str(committee), request=request, **fields)
+    if notify:
+        _notify_routed([order], committee)
+    return order
 
 
+@transaction.atomic
 def orders_route(*, actor: Any, orders: Iterable[WorkOrder], committee: Committee,
                  request: HttpRequest | None = None) -> int:
-    """Bulk 派单: each order moves (and is audited) on its own; ones no longer routable are skipped."""
-    count = 0
+    """Bulk 派单: each order moves (and is audited) on its own; ones no longer routable are skipped.
+    One SMS to the committee's workers for the whole batch."""
+    routed = []
     for order in orders:
         try:
-            order_route(actor=actor, order=order, committee=committee, request=request)
+            with transaction.atomic():
+                order_route(actor=actor, order=order, committee=committee, request=request, notify=False)
         except StaleStatus:
             continue
-        count += 1
-    return count
+        routed.append(order)
+    _notify_routed(routed, committee)
+    return len(routed)
+
+
+def _notify_routed(orders: list[WorkOrder], committee: Committee) -> None:
+    """The town (or district) sent orders to a committee: its workers are told like after an import."""
+    if not orders:
+        return
+    first = min(o.order_id for o in orders)
+    # The event is this routing of these orders (an order re-routed after a return is routed again).
+    stamp = max(o.routed_at for o in orders if o.routed_at is not None).strftime("%Y%m%d%H%M%S%f")
+    batch = hashlib.sha1(f"{first}:{len(orders)}:{stamp}".encode()).hexdigest()[:16]  # noqa: S324 - a key, not security
+    notify_new_orders([NewOrder(o.order_id, committee.pk, committee.town_id, o.priority, o.order_type) for o in orders],
+                      batch=f"route:{batch}", tell_towns=False)
 
 
 @transaction.atomic

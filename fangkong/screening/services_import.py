@@ -35,6 +35,7 @@ from .models import (
     ScreeningRun,
     WorkOrder,
 )
+from .notify import NewOrder, notify_new_orders
 
 REQUIRED_COLUMNS = ("order_id", "order_type", "priority", "id_number", "name", "phone", "committee_code",
                     "address_id", "rules", "source_record_ids")
@@ -57,10 +58,12 @@ class ImportResult:
     unchanged: int = 0
     closed_kept: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    new_orders: list[NewOrder] = field(default_factory=list)  # for the SMS of the batch, not stored
+    sms: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("rows", "created", "routed", "at_town", "at_district", "updated",
-                                              "unchanged", "closed_kept")} | {"errors": self.errors[:50],
+                                              "unchanged", "closed_kept", "sms")} | {"errors": self.errors[:50],
                                                                               "error_count": len(self.errors)}
 
 
@@ -164,6 +167,9 @@ def orders_import(*, path: Path, district: District, run: ScreeningRun | None = 
         District.objects.select_for_update().filter(pk=district.pk).first()
         for i in range(0, len(rows), BATCH):
             _import_batch(rows[i:i + BATCH], orgs, district, run, now, fallback, result)
+        # One SMS per committee (and per town for urgent ones) for the whole import, in its transaction.
+        batch = f"run{run.pk}" if run else min((o.order_id for o in result.new_orders), default="")
+        result.sms = notify_new_orders(result.new_orders, batch=batch)
         audit_log(actor=actor, action="screening.import", object_type="screening_run", object_id=run.pk if run else "",
                   district_id=district.pk, detail=result.as_dict() | {"errors": result.errors[:5]})
     return result
@@ -200,6 +206,7 @@ def _import_batch(rows: list[dict[str, str]], orgs: _Orgs, district: District, r
     WorkOrder.objects.bulk_update(changed, list(EVIDENCE_FIELDS))
     result.created += len(created)
     result.updated += len(changed)
+    result.new_orders += [NewOrder(o.order_id, o.committee_id, o.town_id, o.priority, o.order_type) for o in created]
     for o in created:
         if o.committee_id:
             result.routed += 1

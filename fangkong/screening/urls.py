@@ -1,5 +1,7 @@
 from django.urls import path
 
+from . import views_dashboard as dashboard
+from . import views_map as maps
 from . import views_orders as orders
 from . import views_runs as runs
 
@@ -18,6 +20,9 @@ urlpatterns = [
     path("orders/<int:pk>/false-positive/", orders.order_false_positive_view, name="false_positive"),
     path("orders/<int:pk>/photo/", orders.order_photo, name="photo"),
     path("checks/<int:pk>/", orders.check_record_view, name="check"),
+    path("map/", maps.order_map, name="map"),
+    path("map/orders.json", maps.order_map_data, name="map_data"),
+    path("dashboard/", dashboard.screening_dashboard, name="dashboard"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run_progress"),

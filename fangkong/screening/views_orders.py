@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,6 +47,13 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _is_date(value: str) -> bool:
+    try:
+        return parse_date(value or "") is not None
+    except ValueError:  # a well-formed but impossible date (2020-02-30)
+        return False
+
+
 def _level(request: HttpRequest) -> str:
     level = scope_of(request.user).level
     if level == "none":
@@ -58,14 +66,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
     level = _level(request)
     default = "accept" if level == "committee" else "dispatch"
     status = request.GET.get("status", "open" if level == "committee" else default)
+    day = parse_date(request.GET.get("day", "") or "") if _is_date(request.GET.get("day", "")) else None
     orders = q.orders_for(request.user, status=status, order_type=request.GET.get("type", ""),
                           committee_id=_int(request.GET.get("committee")), overdue=request.GET.get("overdue") == "1",
-                          search=request.GET.get("q", ""))
+                          search=request.GET.get("q", ""), day=day, town_id=_int(request.GET.get("town")),
+                          accepted=request.GET.get("accepted") == "1")
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "level": level, "counts": q.status_counts(request.user),
                "statuses": OrderStatus.choices, "types": OrderType.choices,
                "type": request.GET.get("type", ""), "overdue": request.GET.get("overdue") == "1",
-               "search": request.GET.get("q", "")}
+               "search": request.GET.get("q", ""), "day": day, "town": _int(request.GET.get("town")),
+               "accepted": request.GET.get("accepted") == "1"}
     if level == "committee":
         context["checks"] = q.checks_today(request.user)
         return render(request, "screening/order_list_committee.html", context)

@@ -45,16 +45,29 @@ def run_list(request: HttpRequest) -> HttpResponse:
                   status=status)
 
 
-def _run_context(request: HttpRequest, pk: int) -> dict[str, object]:
+def _run_context(request: HttpRequest, pk: int, *, unmasked: bool = False) -> dict[str, object]:
     run = q.run_or_404(request.user, pk)
     done = run.status == "done"
-    return {"run": run, "funnel": q.run_funnel(run) if done else [], "quality": q.run_quality(run) if done else [],
-            "precision": q.rule_precision(run) if done else []}
+    return {"run": run, "funnel": q.run_funnel(run) if done else [],
+            "quality": q.run_quality(run, unmasked=unmasked) if done else [],
+            "precision": q.rule_precision(run) if done else [], "unmasked": unmasked,
+            "may_unmask": request.user.has_perm("orgs.unmask_personal_data")}
 
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "screening/run_detail.html", _run_context(request, pk))
+    """The quality report's examples are masked; ``?unmask=1`` shows them in full to staff with
+    the permission, and is audited."""
+    unmasked = False
+    if request.GET.get("unmask") == "1":
+        run = q.run_or_404(request.user, pk)
+        if not request.user.has_perm("orgs.unmask_personal_data"):
+            raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+        audit_log(actor=request.user, action="screening.quality_unmask", object_type="screening_run",
+                  object_id=run.pk, district_id=run.district_id, request=request,
+                  detail={"fields": ["quality_examples"]})
+        unmasked = True
+    return render(request, "screening/run_detail.html", _run_context(request, pk, unmasked=unmasked))
 
 
 @login_required
