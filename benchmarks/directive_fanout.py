@@ -1,7 +1,8 @@
 """Benchmark: a directive to 79,576 cadres and volunteers (issue 5) on PostgreSQL.
 
     .venv/bin/python benchmarks/directive_fanout.py [--people 79576] [--ack-seconds 20] [--connections 32]
-        [--workers 2] [--threads 4] [--rollup-requests 60] [--fresh]
+        [--workers 2] [--threads 4] [--rollup-requests 60] [--fresh] [--ack-via html|htmx|api]
+    .venv/bin/python benchmarks/directive_fanout.py --profile 1000 [--ack-via ...]   # one ack's cost, no HTTP
 
 Database ``fk_bench_office`` (created and migrated when missing; ``--fresh`` drops it first). It
 loads the real org tree (36 towns, 1,301 committees) and ``--people`` people with COPY: 20 at each
@@ -12,10 +13,16 @@ volunteers and building leads). Then it measures, each through the product's own
    call to the commit, and that every person then has exactly one receipt.
 2. **Roll-up latency**: GET ``/office/directives/<id>/`` as the district officer through gunicorn
    (``config.wsgi``, DEBUG off), sequentially, p50/p95; the same for one town's drill-down page.
-3. **Acknowledgements per second**: ``wrk`` POSTs ``/office/inbox/<receipt>/ack/`` (the 收到
-   button: session + CSRF, one audit row per ack) for distinct recipients, each logged in with its
-   own session, for ``--ack-seconds``; afterwards the database must hold exactly as many
-   acknowledged receipts as wrk got 302 answers, and the per-unit tallies must agree with them.
+3. **Acknowledgements per second**: ``wrk`` POSTs the 收到 button (``--ack-via html``:
+   ``/office/inbox/<receipt>/ack/``, 302; ``htmx``: the same with ``HX-Request``, a 200 fragment;
+   ``api``: ``/api/v1/office/receipts/<receipt>/ack``, 200 JSON; all session + CSRF, one audit row
+   per ack) for distinct recipients, each logged in with its own session, for ``--ack-seconds``;
+   afterwards the database must hold exactly as many acknowledged receipts as wrk got answers,
+   and the per-unit tallies must agree with them.
+
+``--profile N`` instead acknowledges N receipts in-process through Django's test client (same
+settings and middleware, CSRF enforced; ``_support/profile_ack.py``): the SQL of one ack, CPU
+per ack of the app thread and of its PostgreSQL backend, and a cProfile breakdown.
 
 Prints figures; they go to benchmarks/README.md. A script that measures, not a test.
 """
@@ -69,10 +76,12 @@ request = function()
   counter = counter + 1
   if i > n then i = ((i - 1) % n) + 1 end
   local rid, session = lines[i]:match("(%d+) (%S+)")
-  return wrk.format("POST", "/office/inbox/" .. rid .. "/ack/", {
+  local headers = {
     ["Cookie"] = "sessionid=" .. session .. "; csrftoken=@TOKEN@",
     ["X-CSRFToken"] = "@TOKEN@", ["Referer"] = "http://127.0.0.1/office/inbox/",
-    ["Content-Type"] = "application/x-www-form-urlencoded"}, "")
+    ["Content-Type"] = "application/x-www-form-urlencoded"}
+  if os.getenv("ACK_HTMX") == "1" then headers["HX-Request"] = "true" end
+  return wrk.format("POST", (os.getenv("ACK_PATH"):gsub("{rid}", rid)), headers, "")
 end
 """.replace("@TOKEN@", CSRF)
 
@@ -167,6 +176,7 @@ def fan_out() -> int:
 
 def make_sessions(directive_id: int, count: int, path: Path) -> None:
     """Office accounts and sessions for ``count`` recipients; one line per receipt: id session_key."""
+    from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -193,12 +203,13 @@ def make_sessions(directive_id: int, count: int, path: Path) -> None:
             cur.execute("UPDATE office_person p SET user_id = u.id FROM orgs_user u "
                         "WHERE u.username = p.phone AND p.user_id IS NULL AND p.id = ANY(%s)", [[r[1] for r in rows]])
         store = SessionStore()
+        backend = settings.AUTHENTICATION_BACKENDS[0]  # what a sign-in through the login page records
         expire = timezone.now() + timezone.timedelta(days=1)
         sessions, lines = [], []
         for rid, _pid, phone in rows:
             key = f"bench{rid:027d}"
             user_id, auth_hash = users[phone]
-            data = {"_auth_user_id": str(user_id), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            data = {"_auth_user_id": str(user_id), "_auth_user_backend": backend,
                     "_auth_user_hash": auth_hash}
             sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
             lines.append(f"{rid} {key}")
@@ -243,6 +254,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def staff_session(username: str) -> str:
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -250,7 +262,7 @@ def staff_session(username: str) -> str:
 
     user = User.objects.get(username=username)
     s = SessionStore()
-    s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(user.pk), settings.AUTHENTICATION_BACKENDS[0]
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return str(s.session_key)
@@ -270,6 +282,35 @@ def latency(base: str, path: str, session: str, n: int) -> tuple[float, float]:
     return statistics.median(times), q[18]
 
 
+# How each ack route is called: path, extra headers, the status that means "acknowledged".
+ACK_VIA = {
+    "html": ("/office/inbox/{rid}/ack/", {}, 302),
+    "htmx": ("/office/inbox/{rid}/ack/", {"HX-Request": "true"}, 200),
+    "api": ("/api/v1/office/receipts/{rid}/ack", {}, 200),
+}
+
+
+def profile_acks(args: argparse.Namespace) -> None:
+    """``--profile N``: N acks in-process under the product's settings (see _support/profile_ack.py)."""
+    ensure_database(args.fresh)
+    prepare(args.people)
+    from fangkong.office.models import Directive, Receipt
+
+    latest = Directive.objects.order_by("-pk").first()
+    spare = Receipt.objects.filter(directive=latest, acknowledged_at__isnull=True).count() if latest else 0
+    directive_id = latest.pk if latest and spare >= args.profile + 100 else fan_out()
+    work = Path(tempfile.mkdtemp(prefix="fk-office-profile-"))
+    make_sessions(directive_id, args.profile + 51, work / "acks.txt")
+    lines = [(int(r), s) for r, s in (line.split() for line in (work / "acks.txt").read_text().splitlines())]
+    template, headers, _status = ACK_VIA[args.ack_via]
+    from benchmarks._support.profile_ack import profile
+
+    print(f"profiling {args.profile} acks via {args.ack_via} ({template}); load: {os.getloadavg()}")
+    code = profile(lines, csrf=CSRF, path=lambda rid: template.format(rid=rid),
+                   headers={"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    raise SystemExit(code)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--people", type=int, default=79576)
@@ -281,7 +322,13 @@ def main() -> None:
     p.add_argument("--rollup-requests", type=int, default=60)
     p.add_argument("--acks", type=int, default=15000, help="recipients given a session for the ack phase")
     p.add_argument("--fresh", action="store_true")
+    p.add_argument("--ack-via", choices=sorted(ACK_VIA), default="html",
+                   help="html: the 收到 form (302); htmx: the same with HX-Request (partial); api: POST /api/v1/office/receipts/<id>/ack")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="instead of the load test: profile N acks through the Django test client (no HTTP)")
     args = p.parse_args()
+    if args.profile:
+        return profile_acks(args)
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (Debian: apt-get install -y wrk)")
     print(f"machine: {os.cpu_count()} CPUs; load: {os.getloadavg()}")
@@ -310,7 +357,9 @@ def main() -> None:
         before = Receipt.objects.filter(directive_id=directive_id, acknowledged_at__isnull=False).count()
         lua = work / "ack.lua"
         lua.write_text(LUA)
-        env = {**os.environ, "ACK_FILE": str(ack_file), "WRK_THREADS": str(args.client_threads)}
+        template, headers, expect = ACK_VIA[args.ack_via]
+        env = {**os.environ, "ACK_FILE": str(ack_file), "WRK_THREADS": str(args.client_threads),
+               "ACK_PATH": template, "ACK_HTMX": "1" if headers else "0"}
         from benchmarks._support.procstat import cpu_between, snapshot
 
         before_cpu, started = snapshot(server.pid, db_name=DB_NAME), time.perf_counter()
@@ -324,7 +373,8 @@ def main() -> None:
         total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
         bad = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        print(f"acks: {rps:.0f}/s through gunicorn ({args.workers}x{args.threads}); {total:,} requests, {bad} not 302; "
+        print(f"acks via {args.ack_via} ({template}, {expect}): {rps:.0f}/s through gunicorn ({args.workers}x{args.threads}); "
+              f"{total:,} requests, {bad} not 2xx/3xx; "
               f"{during:,} receipts newly acknowledged -> "
               # wrk does not count the requests still in flight when it stops (at most one per connection).
               f"{'OK' if 0 <= during - (total - bad) <= args.connections else 'MISMATCH'}")

@@ -129,6 +129,9 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
+# Django's ModelBackend with a hand-written user load (fangkong/core/auth_backends.py); Django's own
+# stays listed so sessions that name it remain valid.
+AUTHENTICATION_BACKENDS = ["fangkong.core.auth_backends.FastModelBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -232,6 +235,8 @@ OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 600)
 OTP_MAX_TRIES = envint("OTP_MAX_TRIES", 5)
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, loaded with one fixed SELECT instead of the ORM (fangkong/core/sessions.py).
+SESSION_ENGINE = "fangkong.core.sessions"
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "fangkong.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from fangkong.addresses.api import router as addresses_router
@@ -57,6 +57,12 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return api.create_response(request, {"errors": errors}, status=422)
 
 
+@api.exception_handler(AuthenticationError)
+def not_signed_in(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"errors": {"__all__": [_("请先登录。")]}}, status=401)
+
+
 api.add_router("/addresses", addresses_router)
 api.add_router("", booking_router)
 api.add_router("", "fangkong.pickup.api.router")
+api.add_router("", "fangkong.office.api.router")

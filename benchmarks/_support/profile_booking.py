@@ -218,7 +218,7 @@ def profile(n: int, *, seed: int) -> int:
     return 0 if set(statuses) <= {201} else 1
 
 
-def report(stats: pstats.Stats, n: int, wall: float) -> None:
+def report(stats: pstats.Stats, n: int, wall: float, *, key_functions: list[tuple[str, str, str]] | None = None) -> None:
     raw = stats.stats  # type: ignore[attr-defined]
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in raw.values())
     per = 1000 / max(n, 1)
@@ -230,14 +230,14 @@ def report(stats: pstats.Stats, n: int, wall: float) -> None:
                 by_group[group] += tt
                 break
     print(
-        f"\nunder cProfile (thread CPU clock): {n} bookings, {wall * per:.2f} ms wall each; "
+        f"\nunder cProfile (thread CPU clock): {n} requests, {wall * per:.2f} ms wall each; "
         f"{total * per:.2f} ms app CPU each (profiler overhead included: read the shares, not the ms)"
     )
-    print("self CPU time by package (per booking):")
+    print("self CPU time by package (per request):")
     for group, tt in sorted(by_group.items(), key=lambda kv: -kv[1]):
         print(f"  {tt * per:6.2f} ms  {tt / total:5.1%}  {group}")
-    print("cumulative CPU time of the request's steps (per booking):")
-    for label, path_part, func in KEY_FUNCTIONS:
+    print("cumulative CPU time of the request's steps (per request):")
+    for label, path_part, func in key_functions or KEY_FUNCTIONS:
         best = 0.0
         for (filename, _line, fname), (_cc, _nc, _tt, ct, _callers) in raw.items():
             if fname == func and path_part in filename.replace("\\", "/"):

@@ -1,15 +1,18 @@
 """Booking API: open rounds, booking submission, and the resident's own look-up.
 
-The request body is parsed leniently and validated by the same ``BookingForm`` as the web
-page, so both give the same messages in ``{"errors": {"field": [...]}}``: Chinese by default,
+The request body is parsed leniently and validated with ``BookingForm``'s fields and rules
+(``forms.validate_booking``, without building a form per request), so the page and the API give
+the same messages in ``{"errors": {"field": [...]}}``: Chinese by default,
 English for ``Accept-Language: en``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
@@ -17,7 +20,8 @@ from ninja import Router, Schema, Status
 from fangkong.core.masking import mask_name
 
 from . import lookup as lookup_service
-from .forms import ApiBookingForm, BookingForm, MemberForm, validate_members
+from . import pg_write
+from .forms import MemberForm, Person, clean_booking_fields, finish_booking_data, validate_members
 from .identity import validate_identity
 from .models import Booking, BookingSource, IdType
 from .queries import round_for_booking, rounds_public
@@ -140,7 +144,7 @@ def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # 
     round_ = round_for_booking(round_id)
     if round_ is None:
         raise Http404
-    form = ApiBookingForm(
+    fields, errors = clean_booking_fields(
         {
             "name": payload.name,
             "id_type": payload.id_type,
@@ -154,16 +158,30 @@ def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # 
             "email": payload.email or "",
         }
     )
-    member_forms = [
-        MemberForm({"name": m.name, "id_type": m.id_type, "id_number": str(m.id_number)}) for m in payload.members
-    ]
-    if not form.is_valid():
-        return Status(422, {"errors": _form_errors(form)})
-    people, member_errors = validate_members(member_forms, form.cleaned_data["id_number"])
-    if member_errors:
-        return Status(422, {"errors": member_errors})
+    address_key = (fields.get("address_id") or "").strip()
+    if not errors and address_key and not payload.members:
+        # The common case, one round trip: the write looks the room up itself. None: not
+        # written (no such room, a refusal, a duplicate): the full path below explains.
+        fast = pg_write.booking_write_keyed(
+            round_=round_, applicant=Person(fields["name"], fields["id_type"], fields["id_number"]),
+            phone=fields["phone"], email=fields.get("email") or "", household_size=fields["household_size"],
+            address_key=address_key, source=BookingSource.API, now=timezone.now(),
+        )
+        if fast is not None:
+            return _created(request, _booking_out(fast, []))
+    data, errors = finish_booking_data(fields, errors)
+    if data is None:
+        return Status(422, {"errors": errors})
+    if payload.members:
+        member_forms = [
+            MemberForm({"name": m.name, "id_type": m.id_type, "id_number": str(m.id_number)}) for m in payload.members
+        ]
+        people, member_errors = validate_members(member_forms, data.applicant.id_number)
+        if member_errors:
+            return Status(422, {"errors": member_errors})
+        data = replace(data, members=tuple(people))
     try:
-        outcome = booking_create(round_=round_, data=form.booking_data(people), source=BookingSource.API, request=request)
+        outcome = booking_create(round_=round_, data=data, source=BookingSource.API, request=request)
     except DuplicateBooking as exc:
         return Status(409, {"booking_no": exc.existing.booking_no, "errors": {exc.field: [exc.message]}})
     except BookingError as exc:
@@ -177,10 +195,6 @@ def _created(request: HttpRequest, body: dict) -> HttpResponse:
     from fangkong.api import api
 
     return api.create_response(request, body, status=201)
-
-
-def _form_errors(form: BookingForm) -> dict[str, list[str]]:
-    return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
 
 
 def _booking_out(booking: Booking, members: list[Booking]) -> dict:

@@ -30,14 +30,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import ProgrammingError, connection, models, transaction
+from django.db import IntegrityError, ProgrammingError, connection, models, transaction
 from psycopg import sql as pgsql
 
+from fangkong.addresses.models import StandardAddress
 from fangkong.core.messaging import SqlQueue, check_variables, sql_queue
 from fangkong.core.models import Channel
 from fangkong.core.rawinsert import NOW, insert_shape
+from fangkong.orgs import cache as org_cache
 
-from .forms import BookingData
+from .forms import _ADDRESS_FIELDS, BookingData, Person
 from .models import Allocation, Booking, BookingSource, BookingStatus, Round
 
 _BOOKING_GIVEN = {
@@ -102,6 +104,46 @@ _MESSAGE_ROWS = (
     "'booking_created_email:' || b.booking_no FROM b WHERE %(email)s::text <> ''"
 )
 
+# The keyed variant (``booking_write_keyed``): the address is looked up by its public key in the
+# same statement (CTE ``a``, with its town's district and its committee's code and name), so the
+# API's booking is one query string without a separate address query. Rows of ``a`` only exist
+# for a room of the round's town (when the round is for one town).
+_ADDRESS_CTE = """a AS (
+    SELECT sa.id, sa.address_id, sa.district_id AS address_district_id, t.district_id, sa.town_id, sa.committee_id,
+           sa.lane, sa.compound, sa.label, c.code AS committee_code, c.name AS committee_name
+    FROM addresses_standardaddress sa
+    JOIN orgs_town t ON t.id = sa.town_id
+    JOIN orgs_committee c ON c.id = sa.committee_id
+    WHERE sa.address_id = %(address_key)s::text AND (%(round_town)s::bigint IS NULL OR sa.town_id = %(round_town)s::bigint)
+), """
+_KEYED_GIVEN = {
+    **_BOOKING_GIVEN,
+    "booking_no": "'B' || %(round)s::bigint::text || '-' || a.committee_code || '-' || "
+    "lpad(unit.booked::text, greatest(5, length(unit.booked::text)), '0')",
+    "district_id": "a.district_id",
+    "town_id": "a.town_id",
+    "committee_id": "a.committee_id",
+    "address_id": "a.id",
+    "address_text": "a.label",
+    "compound": "a.compound",
+}
+_KEYED_LOCK = "SELECT 1 FROM addresses_standardaddress WHERE address_id = %(address_key)s::text FOR UPDATE"
+_KEYED_LOCK_PREPARED = "fk_booking_lock_key"
+_KEYED_RESULT = "a.id, a.address_district_id, a.district_id, a.town_id, a.committee_id, a.lane, a.compound, a.label"
+
+
+def _keyed(sql: str) -> str:
+    """The write of ``_WRITE`` with the address taken from CTE ``a`` instead of parameters."""
+    return (
+        sql.replace("WITH hh AS (", "WITH " + _ADDRESS_CTE + "hh AS (", 1)
+        .replace("WHERE round_id = %(round)s::bigint AND committee_id = %(committee)s::bigint",
+                 "WHERE round_id = %(round)s::bigint AND committee_id = (SELECT committee_id FROM a)", 1)
+        .replace("SELECT {booking_values} FROM unit", "SELECT {booking_values} FROM unit, a", 1)
+        .replace("FROM (SELECT 1) AS one LEFT JOIN b ON true", "FROM (SELECT 1) AS one LEFT JOIN b ON true LEFT JOIN a ON true", 1)
+        .replace("(SELECT n FROM hh) FROM (SELECT 1)", "(SELECT n FROM hh), " + _KEYED_RESULT + " FROM (SELECT 1)", 1)  # noqa: S608 - constant SQL
+    )
+
+
 @dataclass(frozen=True)
 class _Write:
     """The write for one kind of round (with or without a household limit), built per process."""
@@ -127,7 +169,7 @@ class _Write:
         return out
 
 
-_writes: dict[bool, _Write] = {}
+_writes: dict[tuple[bool, bool], _Write] = {}
 # Which sessions have the statements prepared (psycopg connection -> prepared names).
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -140,25 +182,30 @@ def _inline(sql: str, constants: dict[str, Any]) -> str:
     return sql
 
 
-def _write(household: bool) -> _Write | None:
+def _write(household: bool, keyed: bool = False) -> _Write | None:
     queue = sql_queue()
     if queue is None:
         return None
-    cached = _writes.get(household)
+    cached = _writes.get((household, keyed))
     if cached is not None and cached.queue is queue:
         return cached
-    shape = insert_shape(Booking, _BOOKING_GIVEN, prefix="_b_")
-    sql = _WRITE.format(
-        household_count=_HOUSEHOLD_COUNT if household else "0",
+    shape = insert_shape(Booking, _KEYED_GIVEN if keyed else _BOOKING_GIVEN, prefix="_b_")
+    variables = _VARIABLES.replace("%(committee_name)s::text", "a.committee_name") if keyed else _VARIABLES
+    household_count = _HOUSEHOLD_COUNT if household else "0"
+    if keyed:
+        household_count = household_count.replace("%(address)s::bigint", "(SELECT id FROM a)")
+    sql = (_keyed(_WRITE) if keyed else _WRITE).format(
+        household_count=household_count,
         booking_columns=shape.columns,
         booking_values=shape.values,
-        messages=queue.messages(_MESSAGE_ROWS.format(variables=_VARIABLES)),
+        messages=queue.messages(_MESSAGE_ROWS.format(variables=variables).replace(" FROM b", " FROM b, a" if keyed else " FROM b")),
         jobs=queue.jobs("m"),
     )
     sql = _inline(sql, {**shape.static, **queue.message.static, **queue.job.static})
     names = tuple(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
     dynamic = (*shape.dynamic, *queue.message.dynamic, *queue.job.dynamic)
-    _writes[household] = built = _Write(queue, sql, names, dynamic, f"fk_booking_write_{int(household)}")
+    name = f"fk_booking_write_{int(household)}{'k' if keyed else ''}"
+    _writes[(household, keyed)] = built = _Write(queue, sql, names, dynamic, name)
     return built
 
 
@@ -254,7 +301,83 @@ def booking_write(*, round_: Round, data: BookingData, source: str, now: datetim
     return booking
 
 
-def _execute(write: _Write, params: dict[str, Any], *, lock: bool) -> tuple[Any, ...]:
+def booking_write_keyed(
+    *, round_: Round, applicant: Person, phone: str, email: str, household_size: int, address_key: str, source: str,
+    now: datetime,
+) -> Booking | None:
+    """The API's common case in one round trip: the standard address by its public key, found
+    by the write itself (no address query before it). None when this path does not apply or
+    wrote nothing — round not open, no such room (or not in the round's town), quota or
+    household full, no queue row, or the applicant already booked (IntegrityError, rolled back):
+    the caller then looks the address up and runs ``booking_create``, which explains."""
+    if (
+        connection.vendor != "postgresql"
+        or not round_.is_open_at(now)
+        or (round_.total_quota is not None and round_.allocation == Allocation.REGISTRATION_ORDER)
+        or source == BookingSource.DESK
+    ):
+        return None
+    household = bool(round_.per_household_limit)
+    write = _write(household, keyed=True)
+    if write is None:
+        return None
+    variables = {"name": applicant.name, "round": round_.name, "booking_no": "", "queue_position": 0, "committee": ""}
+    check_variables(Channel.SMS, "booking_created", variables)
+    if email:
+        check_variables(Channel.EMAIL, "booking_created", variables)
+    params = {
+        **write.params(now),
+        "address_key": address_key,
+        "round_town": round_.town_id,
+        "round": round_.pk,
+        "enforce": round_.allocation == Allocation.REGISTRATION_ORDER,
+        "hh_limit": round_.per_household_limit if household else 1,
+        "name": applicant.name,
+        "id_type": applicant.id_type,
+        "id_number": applicant.id_number,
+        "phone": phone,
+        "email": email,
+        "household": household_size,
+        "quantity": round_.per_person_limit,
+        "source": source,
+        "round_name": round_.name,
+        "sms": Channel.SMS.value,
+        "channel_email": Channel.EMAIL.value,
+    }
+    try:
+        row = _execute(write, params, lock=household, keyed=True)
+    except IntegrityError:
+        return None
+    pk, booking_no, seq, unit_id, _already, address_pk, address_district, district_id, town_id, committee_id, lane, compound, label = row
+    if pk is None:
+        return None
+    # Both exist (the statement joined them); the cache reloads itself on a miss.
+    town, committee = org_cache.town(town_id), org_cache.committee(committee_id)
+    assert town is not None and committee is not None  # noqa: S101
+    address = StandardAddress.from_db(
+        connection.alias, _ADDRESS_FIELDS,
+        [{"id": address_pk, "address_id": address_key, "district_id": address_district, "town_id": town_id,
+          "committee_id": committee_id, "lane": lane, "compound": compound, "label": label}[f] for f in _ADDRESS_FIELDS],
+    )
+    values = {
+        "id": pk, "round_id": round_.pk, "booking_no": booking_no, "seq": seq, "unit_id": unit_id,
+        "district_id": district_id, "town_id": town_id, "committee_id": committee_id, "name": applicant.name,
+        "id_type": applicant.id_type, "id_number": applicant.id_number, "phone": phone, "email": email,
+        "address_id": address_pk, "address_text": label, "compound": compound, "household_size": household_size,
+        "quantity": round_.per_person_limit, "status": BookingStatus.PENDING, "source": source, "consent_at": now,
+        "created_at": now,
+    }
+    booking = Booking.from_db(
+        connection.alias,
+        (),
+        [values[f.attname] if f.attname in values else f.get_default() for f in Booking._meta.concrete_fields],
+    )
+    address.town, address.committee = town, committee
+    booking._state.fields_cache.update(round=round_, town=town, committee=committee, address=address)
+    return booking
+
+
+def _execute(write: _Write, params: dict[str, Any], *, lock: bool, keyed: bool = False) -> tuple[Any, ...]:
     """Run the (lock and) write and return the write's row.
 
     In autocommit mode with psycopg's client-side binding (Django's default) both statements
@@ -264,22 +387,25 @@ def _execute(write: _Write, params: dict[str, Any], *, lock: bool) -> tuple[Any,
     Inside a caller's transaction, or with server-side binding (one statement per query), they
     run one by one in a transaction (a savepoint when nested): same effect, more round trips.
     """
+    lock_sql, lock_name, lock_param = (
+        (_KEYED_LOCK, _KEYED_LOCK_PREPARED, "address_key") if keyed else (_LOCK, _LOCK_PREPARED, "address")
+    )
     options = connection.settings_dict.get("OPTIONS", {})
     if connection.in_atomic_block or options.get("server_side_binding"):
         with transaction.atomic(), connection.cursor() as cursor:
             if lock:
-                cursor.execute(_LOCK, params)
+                cursor.execute(lock_sql, params)
             cursor.execute(write.sql, params)
             return tuple(cursor.fetchone())
     # Prepared only where sessions live on (CONN_MAX_AGE 0 opens one per request).
     prepared = connection.settings_dict.get("CONN_MAX_AGE") != 0
     query = write.execute_sql() if prepared else write.sql
     if lock:
-        query = f"{f'EXECUTE {_LOCK_PREPARED}(%(address)s)' if prepared else _LOCK};\n{query}"
+        query = f"{f'EXECUTE {lock_name}(%({lock_param})s)' if prepared else lock_sql};\n{query}"
     for attempt in (1, 2):
         with connection.cursor() as cursor:
             if prepared:
-                _prepare(write, cursor, again=attempt > 1)
+                _prepare(write, cursor, (lock_name, lock_sql, lock_param), again=attempt > 1)
             try:
                 cursor.execute(query, params)
             except ProgrammingError as exc:
@@ -292,16 +418,17 @@ def _execute(write: _Write, params: dict[str, Any], *, lock: bool) -> tuple[Any,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _prepare(write: _Write, cursor: Any, *, again: bool) -> None:
+def _prepare(write: _Write, cursor: Any, lock: tuple[str, str, str], *, again: bool) -> None:
     """Prepare the lock and the write in this session, once (again: after the session lost them)."""
     session = connection.connection
     done = _prepared.setdefault(session, set())
     if again:
         cursor.execute("DEALLOCATE ALL")  # lost some or all of them: start from a clean slate
         done.clear()
-    if _LOCK_PREPARED not in done:
-        cursor.execute(f"PREPARE {_LOCK_PREPARED} AS " + _LOCK.replace("%(address)s", "$1"))
-        done.add(_LOCK_PREPARED)
+    lock_name, lock_sql, lock_param = lock
+    if lock_name not in done:
+        cursor.execute(f"PREPARE {lock_name} AS " + lock_sql.replace(f"%({lock_param})s", "$1"))
+        done.add(lock_name)
     if write.prepared not in done:
         cursor.execute(write.prepare_sql())
         done.add(write.prepared)

@@ -29,6 +29,8 @@ from fangkong.core.errors import UserError
 from fangkong.orgs.models import Committee, Town
 from fangkong.orgs.scoping import Scope, scope_of
 
+from . import ack_write
+from .ack_write import AckResult
 from .models import (
     Directive,
     DirectiveAttachment,
@@ -271,6 +273,24 @@ def receipt_acknowledge(*, actor: Any, receipt: Receipt) -> bool:
             audit_log(actor=actor, action="office.receipt_ack", object_type="receipt", object_id=receipt.pk,
                       district_id=receipt.district_id, town_id=receipt.town_id, committee_id=receipt.committee_id)
     return done
+
+
+def receipt_acknowledge_own(*, actor: Any, receipt_id: int) -> AckResult | None:
+    """收到 by receipt id for the signed-in recipient (the 收到 button and the JSON API); None
+    when the receipt is not the actor's. One round trip on PostgreSQL (``ack_write``), the ORM
+    path elsewhere: same rows, same audit event, same tally moves."""
+    now = timezone.now()
+    if ack_write.applies():
+        result = ack_write.acknowledge(user=actor, receipt_id=receipt_id, now=now)
+        if result is not None and result.reply == ReplyKind.NONE:
+            raise UserError(_("此通知无需回复。"))
+        return result
+    receipt = Receipt.objects.filter(pk=receipt_id, person__user=actor).select_related("directive").first()
+    if receipt is None:
+        return None
+    done = receipt_acknowledge(actor=actor, receipt=receipt)
+    return AckResult(receipt_id=receipt.pk, reply=receipt.directive.reply, done=done, read_at=receipt.read_at,
+                     acknowledged_at=receipt.acknowledged_at)
 
 
 def receipt_report(*, actor: Any, receipt: Receipt, text: str, photos: Sequence[UploadedFile] = ()) -> None:

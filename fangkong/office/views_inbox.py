@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,7 @@ from fangkong.core.errors import UserError
 
 from . import queries
 from .activation import activation_code_request, person_activate
-from .directives import receipt_acknowledge, receipt_read, receipt_report
+from .directives import receipt_acknowledge_own, receipt_read, receipt_report
 from .forms import ActivateForm, PhoneForm, ReportForm
 
 
@@ -39,14 +41,22 @@ def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def receipt_ack(request: HttpRequest, pk: int) -> HttpResponse:
-    receipt = queries.receipt_to_answer_or_404(request.user, pk)
+    """收到. With htmx the answer is the reply box's new state (a fragment, no redirect and no
+    page re-render); without JavaScript a message and a redirect back to the directive."""
+    htmx = bool(getattr(request, "htmx", False))
     try:
-        receipt_acknowledge(actor=request.user, receipt=receipt)
+        result = receipt_acknowledge_own(actor=request.user, receipt_id=pk)
     except UserError as exc:
+        if htmx:
+            return HttpResponse(render_to_string("office/_receipt_ack.html", {"error": exc.message}))
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已确认收到。"))
-    return redirect("office:receipt", pk=receipt.pk)
+        return redirect("office:receipt", pk=pk)
+    if result is None:
+        raise Http404
+    if htmx:
+        return HttpResponse(render_to_string("office/_receipt_ack.html", {"acknowledged_at": result.acknowledged_at}))
+    messages.success(request, _("已确认收到。"))
+    return redirect("office:receipt", pk=pk)
 
 
 @require_POST
@@ -96,7 +106,7 @@ def activate(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = 422
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, _("激活成功。以后请用手机号和密码登录。"))
                 return redirect("office:inbox")
         else:
