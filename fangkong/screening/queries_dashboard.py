@@ -138,14 +138,18 @@ def _identification(run: ScreeningRun | None) -> list[dict[str, Any]]:
         counts = {k: int(v or 0) for k, v in found.items()}
         total = sum(counts.values())
         matched, committee = counts.get("matched", 0), counts.get("matched", 0) + counts.get("committee_only", 0)
+        # Rates are over the records that carry an address (rail arrivals carry none: "—", not 0 %).
         # Identified: the address was placed (a room, a committee, or outside the district);
-        # review (the town must pick a candidate) and no address at all are not.
-        identified = total - counts.get("review", 0) - counts.get("no_address", 0)
+        # review (the town must pick a candidate) is not.
+        addressed = total - counts.get("no_address", 0)
+        identified = addressed - counts.get("review", 0)
         out.append({"source": source, "label": SOURCE_LABELS.get(source, source), "total": total,
+                    "addressed": addressed,
                     "parts": [(k, IDENTIFICATION_LABELS.get(k, k), n) for k, n in counts.items()],
-                    "identified_pct": _pct(identified, total),
-                    "room_rate": matched / total if total else None, "room_pct": _pct(matched, total),
-                    "committee_rate": committee / total if total else None, "committee_pct": _pct(committee, total)})
+                    "identified_pct": _pct(identified, addressed),
+                    "room_rate": matched / addressed if addressed else None, "room_pct": _pct(matched, addressed),
+                    "committee_rate": committee / addressed if addressed else None,
+                    "committee_pct": _pct(committee, addressed)})
     return out
 
 

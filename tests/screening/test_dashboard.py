@@ -26,7 +26,8 @@ def day_run(pudong, district_officer):  # type: ignore[no-untyped-def]
         finished_at=timezone.now(),
         summary={"records": 10000, "people": 8200, "key_people": 310, "orders": 4},
         quality={"identification": {"checkpoint": {"matched": 90, "committee_only": 6, "review": 3, "outside": 1},
-                                    "hotline": {"matched": 40, "review": 10}}})
+                                    "hotline": {"matched": 40, "review": 10, "no_address": 50},
+                                    "rail": {"no_address": 30}}})
 
 
 def funnel(page: str) -> dict[str, str]:
@@ -69,8 +70,10 @@ def test_identification_rates_per_source_come_from_the_runs_quality_report(clien
     make_order(committees["T04C027"])
     client.force_login(district_officer)
     page = client.get("/screening/dashboard/").content.decode()
-    assert "<td>道口登记</td><td>100</td><td><b>97.0%</b></td><td>90.0%</td><td>96.0%</td>" in page
-    assert "<td>12345热线</td><td>50</td><td><b>80.0%</b></td><td>80.0%</td><td>80.0%</td>" in page
+    assert "<td>道口登记</td><td>100</td><td>100</td><td><b>97.0%</b></td><td>90.0%</td><td>96.0%</td>" in page
+    # Rates over the records that carry an address; a source with none shows "—", not 0 %.
+    assert "<td>12345热线</td><td>100</td><td>50</td><td><b>80.0%</b></td><td>80.0%</td><td>80.0%</td>" in page
+    assert "<td>铁路到达</td><td>30</td><td>0</td><td><b>—</b></td><td>—</td><td>—</td>" in page
 
 
 def test_handling_times_are_median_and_p90_per_committee_with_overdue(client, town_officer, committees):  # type: ignore[no-untyped-def]
