@@ -76,7 +76,11 @@ INSTALLED_APPS = [
     "fangkong.booking",
     "fangkong.pickup",
     "fangkong.office",
+    "fangkong.supplies",
+    "fangkong.training",
+    "fangkong.exchange",
     "fangkong.screening",
+    "fangkong.activity",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fangkong.activity.middleware.ActivityMiddleware",  # one write per user, module and day
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", "config.urls")
@@ -249,6 +254,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# 文件交换/邮件 (fangkong/exchange): the largest file one may send or attach, in MB.
+EXCHANGE_MAX_FILE_MB = envint("EXCHANGE_MAX_FILE_MB", 50)
 
 LOGGING = {
     "version": 1,

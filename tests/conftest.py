@@ -30,11 +30,14 @@ def needs_shared_data() -> pytest.MarkDecorator:
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():  # type: ignore[no-untyped-def]
     """Per-process caches (org tree, rounds) must not carry rows from one test to the next."""
+    from fangkong.activity.middleware import tracker
     from fangkong.booking import queries
     from fangkong.orgs import cache
 
     cache.clear()
     queries._round_cache.clear()
+    tracker.clear()
+    tracker.enabled = False  # active-day counting is tested in tests/activity; off elsewhere (query pins)
     yield
     cache.clear()
     queries._round_cache.clear()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from fangkong.booking.demo import DEMO_PASSWORD, setup_demo
 from fangkong.office.demo import setup_office_demo
 from fangkong.screening.demo import setup_screening_demo
+from fangkong.supplies.demo import setup_supplies_demo
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         accounts = setup_demo(bookings=options["bookings"], log=self.stdout.write)
         setup_office_demo(log=self.stdout.write)
         setup_screening_demo(log=self.stdout.write)
+        setup_supplies_demo(log=self.stdout.write)
         port = settings.SITE_URL
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for account, user in accounts:
