@@ -228,7 +228,11 @@ SCREENING_CLOCKS = {
     "hotline_check": {"accept_hours": 2.0, "result_hours": 24.0},
 }
 # Reference files a screening run uses when the upload page is not given them (paths; blank: must upload).
-SCREENING_STANDARD_PATH = env("SCREENING_STANDARD_PATH", str(BASE_DIR.parent / "shared" / "data" / "standard_addresses.csv.gz"))
+# Default: the full Pudong file beside the checkout when there is one, else the demo towns' rooms
+# the project ships (the same format), so a fresh machine can run the demo screening end to end.
+_SHARED_STANDARD = BASE_DIR.parent / "shared" / "data" / "standard_addresses.csv.gz"
+SCREENING_STANDARD_PATH = env("SCREENING_STANDARD_PATH", str(
+    _SHARED_STANDARD if _SHARED_STANDARD.exists() else BASE_DIR / "fangkong" / "addresses" / "data" / "demo_addresses.csv.gz"))
 SCREENING_REFERENCE_DIR = env("SCREENING_REFERENCE_DIR", "")
 SCREENING_ENGINE = env("SCREENING_ENGINE", "duckdb")
 # 天地图 (map.tianditu.gov.cn) browser key for the work-order map's tiles; blank: no tiles, markers

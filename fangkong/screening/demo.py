@@ -49,7 +49,7 @@ def setup_screening_demo(*, log: Callable[[str], object] = print, seed: int = 20
     rooms = {code: list(StandardAddress.objects.filter(committee__code=code).order_by("address_id")[:40])
              for code in ("T04C027", "T04C001")}
     if district is None or not all(rooms.values()):
-        log("screening demo: 缺少周家渡街道的标准地址，跳过")
+        log("核查工单：缺少周家渡街道的标准地址，跳过")
         return 0
     rng = random.Random(seed)
     as_of = timezone.localdate()
@@ -86,5 +86,5 @@ def setup_screening_demo(*, log: Callable[[str], object] = print, seed: int = 20
             writer.writerows(rows)
         result = orders_import(path=path, district=district, now=timezone.now() - timedelta(minutes=45))
     # The urgent orders were imported 45 minutes ago: past their 30-minute accept clock, they show red.
-    log(f"screening demo: {result.created} 张核查工单（已有 {result.unchanged} 张）")
+    log(f"核查工单：新增 {result.created} 张（已有 {result.unchanged} 张）")
     return WorkOrder.objects.filter(as_of=as_of).count()
