@@ -103,9 +103,12 @@ class ReplyKind(models.TextChoices):
 
 
 class DirectiveQuerySet(models.QuerySet):
+    """Publishers' view of anything published like a directive (a district or town ``district``
+    and ``town`` pair): forms and training courses subclass it."""
+
     def visible_to(self, user) -> DirectiveQuerySet:  # type: ignore[no-untyped-def]
-        """Publishers' view: the district sees its district's directives; a town its own and the
-        district's (whose receipts it then sees for its own units only)."""
+        """The district sees its district's items; a town its own and the district's (whose
+        receipts it then sees for its own units only)."""
         from fangkong.orgs.scoping import scope_of
 
         scope = scope_of(user)

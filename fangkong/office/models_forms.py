@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.orgs.models import Committee, District, Town
-from fangkong.orgs.scoping import ScopedQuerySet, scope_of
+from fangkong.orgs.scoping import ScopedQuerySet
 
-from .models import Directive, Person
+from .models import Directive, DirectiveQuerySet, Person
 
 
 class FillMode(models.TextChoices):
@@ -56,16 +56,9 @@ class Prefill(models.TextChoices):
     PERSON_PHONE = "person_phone", _("填报人手机")
 
 
-class FormQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> FormQuerySet:
-        """Like directives: the district sees its own; a town its own and the district's (whose
-        assignments it then sees for its own units only)."""
-        scope = scope_of(user)
-        if scope.level == "district":
-            return self.filter(district_id=scope.district_id)
-        if scope.level == "town":
-            return self.filter(Q(town_id=scope.town_id) | Q(town__isnull=True, district_id=scope.district_id))
-        return self.none()
+class FormQuerySet(DirectiveQuerySet):
+    """Like directives: the district sees its own; a town its own and the district's (whose
+    assignments it then sees for its own units only)."""
 
 
 class FormCollection(models.Model):

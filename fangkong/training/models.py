@@ -9,17 +9,14 @@ every material has been opened and, if the course has a quiz, a quiz attempt rea
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.office.models import Directive, Person
+from fangkong.office.models import Directive, DirectiveQuerySet, Person
 from fangkong.orgs.models import Committee, District, Town
-from fangkong.orgs.scoping import ScopedQuerySet, scope_of
+from fangkong.orgs.scoping import ScopedQuerySet
 
 
 class MaterialKind(models.TextChoices):
@@ -28,16 +25,9 @@ class MaterialKind(models.TextChoices):
     LINK = "link", _("链接")
 
 
-class CourseQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> CourseQuerySet:
-        """Like directives: the district sees its own; a town its own and the district's (whose
-        enrollments it then sees for its own units only)."""
-        scope = scope_of(user)
-        if scope.level == "district":
-            return self.filter(district_id=scope.district_id)
-        if scope.level == "town":
-            return self.filter(Q(town_id=scope.town_id) | Q(town__isnull=True, district_id=scope.district_id))
-        return self.none()
+class CourseQuerySet(DirectiveQuerySet):
+    """Like directives: the district sees its own; a town its own and the district's (whose
+    enrollments it then sees for its own units only)."""
 
 
 class Course(models.Model):
