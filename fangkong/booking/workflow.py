@@ -28,13 +28,13 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
 from fangkong.core.masking import mask_name
-from fangkong.core.messaging import queue_email, queue_sms
+from fangkong.core.messaging import queue_email, queue_sms, shared_language
 from fangkong.orgs.models import Committee
 from fangkong.orgs.scoping import committees_in_scope, scope_of
 
@@ -255,7 +255,7 @@ def _move(
 
 def _sms_reason(code: str) -> str:
     """The reason as the SMS states it: SMS are Chinese whatever the staff member's language."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with shared_language():
         return str(DecisionReason(code).label)
 
 

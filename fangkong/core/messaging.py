@@ -16,7 +16,7 @@ from django.core.signals import setting_changed
 from django.db import connection, models, transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Channel, MessageStatus, OutboundMessage
 from .rawinsert import InsertShape, insert_shape
@@ -44,6 +44,13 @@ EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "booking_on_hold": ("name", "round", "booking_no", "reason", "follow_up_on", "committee", "note"),
     "booking_not_allocated": ("name", "round", "booking_no", "committee", "lottery_url"),
 }
+
+
+def shared_language() -> translation.override:
+    """Text that is sent (SMS, e-mail) or stored for everyone (directive titles, notices, reasons)
+    is built in the site's language (Chinese), whatever the language of the person acting:
+    ``with shared_language(): title = _("【培训】%(t)s") % ...``."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def render_email(template: str, variables: dict[str, Any]) -> tuple[str, str]:

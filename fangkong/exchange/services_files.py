@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_sms, shared_language
 from fangkong.office.directives import Target, directive_publish, publisher_scope, receipt_read
 from fangkong.office.models import Priority, Receipt, ReplyKind
 
@@ -48,11 +48,13 @@ def file_send(
         raise UserError(_("文件标题不能超过90个字。"), field="title")
     upload = _one_file(upload)
     now = timezone.now()
-    body = (note.strip() + "\n\n" if note.strip() else "") + _(
-        "文件《%(name)s》请在“文件”中下载，下载后发送方可看到您已下载。") % {"name": upload.name}
+    with shared_language():  # the notice is stored once for every recipient
+        body = (note.strip() + "\n\n" if note.strip() else "") + _(
+            "文件《%(name)s》请在“文件”中下载，下载后发送方可看到您已下载。") % {"name": upload.name}
+        notice_title = _("【文件】%(t)s") % {"t": title}
     with transaction.atomic():
         directive = directive_publish(
-            actor=actor, title=_("【文件】%(t)s") % {"t": title}, body=body, target=target, priority=priority,
+            actor=actor, title=notice_title, body=body, target=target, priority=priority,
             reply=ReplyKind.NONE, target_label=target_label,
         )
         assert scope.district_id is not None

@@ -56,7 +56,7 @@ class Prefill(models.TextChoices):
     PERSON_PHONE = "person_phone", _("填报人手机")
 
 
-class FormQuerySet(DirectiveQuerySet):
+class FormQuerySet(DirectiveQuerySet):  # type: ignore[override]  # django-stubs: as_manager of a subclass
     """Like directives: the district sees its own; a town its own and the district's (whose
     assignments it then sees for its own units only)."""
 

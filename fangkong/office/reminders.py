@@ -20,16 +20,15 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_sms, shared_language
 from fangkong.orgs.models import Committee, Town
 from fangkong.orgs.scoping import scope_of
 
@@ -103,7 +102,7 @@ def _reminded(reminder: Reminder) -> QuerySet[Receipt]:
 def reminder_queue_sms(*, reminder: Reminder, new_event: bool = False) -> int:
     """Queue the reminder's SMS, one per reminded recipient with a phone; idempotent by key."""
     directive = reminder.directive
-    with translation.override(settings.LANGUAGE_CODE):  # SMS are Chinese whatever the sender's language
+    with shared_language():  # SMS
         priority = str(directive.get_priority_display())
     variables = {"title": directive.title[:30], "priority": priority}
     queued = 0

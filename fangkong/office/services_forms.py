@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
+from fangkong.core.messaging import shared_language
 from fangkong.orgs.models import Committee, District, Town
 from fangkong.orgs.scoping import scope_of
 
@@ -90,13 +91,15 @@ def form_publish(
     if len(set(labels)) != len(labels):
         raise UserError(_("题目名称不能重复。"), field="fields")
     local_deadline = date_format(timezone.localtime(deadline), "Y-m-d H:i")
-    how = FillMode(mode).label
-    body = (description.strip() + "\n\n" if description.strip() else "") + _(
-        "请在截止时间 %(deadline)s 前填写表单（%(how)s），打开本通知点击“去填写”，或在“填表”中找到它。"
-    ) % {"deadline": local_deadline, "how": how}
+    with shared_language():  # the notice is stored once for every recipient
+        how = FillMode(mode).label
+        body = (description.strip() + "\n\n" if description.strip() else "") + _(
+            "请在截止时间 %(deadline)s 前填写表单（%(how)s），打开本通知点击“去填写”，或在“填表”中找到它。"
+        ) % {"deadline": local_deadline, "how": how}
+        notice_title = _("【填表】%(t)s") % {"t": title}
     with transaction.atomic():
         directive = directive_publish(
-            actor=actor, title=_("【填表】%(t)s") % {"t": title}, body=body, target=target, priority=priority,
+            actor=actor, title=notice_title, body=body, target=target, priority=priority,
             reply=ReplyKind.NONE, target_label=target_label,
         )
         assert scope.district_id is not None

@@ -15,14 +15,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_sms, shared_language
 from fangkong.orgs.models import Role, User
 from fangkong.orgs.scoping import scope_of
 
@@ -202,7 +201,7 @@ def proposal_accept(*, actor: Any, proposal: PolicyProposal, question: str, answ
         entry = policy_create(actor=actor, question=question, answer=answer, category=category,
                               effective_date=effective_date, keywords=keywords)
         _decide(proposal, actor, ProposalStatus.ACCEPTED, entry=entry)
-        with translation.override(settings.LANGUAGE_CODE):  # stored notice and SMS: the default language
+        with shared_language():  # stored notice and SMS
             text, outcome = _("您提出的问题《%(q)s》已发布统一口径。") % {"q": proposal.question[:60]}, _("已发布统一口径")
         _tell_proposer(proposal, text, outcome)
         audit_log(actor=actor, action="office.policy_proposal_accept", object_type="policy_proposal",
@@ -221,7 +220,7 @@ def proposal_decline(*, actor: Any, proposal: PolicyProposal, reason: str) -> Po
         raise UserError(_("原因不能超过200个字。"), field="reason")
     with transaction.atomic():
         _decide(proposal, actor, ProposalStatus.DECLINED, decline_reason=reason)
-        with translation.override(settings.LANGUAGE_CODE):  # stored notice and SMS: the default language
+        with shared_language():  # stored notice and SMS
             text = _("您提出的问题《%(q)s》未采纳：%(r)s") % {"q": proposal.question[:60], "r": reason}
             outcome = _("未采纳，原因见协同办公")
         _tell_proposer(proposal, text, outcome)

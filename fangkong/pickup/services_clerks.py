@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
 from fangkong.core.masking import mask_phone
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_sms, shared_language
 from fangkong.core.models import AuditEvent
 from fangkong.orgs.models import Role, User
 from fangkong.orgs.scoping import scope_of
@@ -102,10 +102,12 @@ def point_clerk_add(*, actor: Any, point_id: int, name: str, phone: str,
     # The audit row names the binding: a clerk removed and added again is told again.
     event = _audit(actor, "pickup.clerk_add", point, clerk, request, created=created)
     activate = not clerk.has_usable_password()
+    with shared_language():
+        greeting = clerk.display_name or _("您好")
     queue_sms(
         phone=phone,
         template="pickup_clerk_invited" if activate else "pickup_clerk_added",
-        variables={"name": clerk.display_name or _("您好"), "point": point.name, "address": point.address,
+        variables={"name": greeting, "point": point.name, "address": point.address,
                    "url": settings.SITE_URL.rstrip("/") + reverse("staff_activate" if activate else "pickup:clerk")},
         key=f"pickup_clerk_added:{event.pk}",
         new_event=True,

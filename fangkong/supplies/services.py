@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
-from fangkong.core.messaging import queue_sms
+from fangkong.core.messaging import queue_sms, shared_language
 from fangkong.orgs.scoping import scope_of
 
 from .models import (
@@ -235,13 +235,17 @@ def request_commit(*, actor: Any, request: SupplyRequest, approved: Mapping[int,
         short = {item: n for item, n in short.items() if n > 0}
         if not short:
             raise UserError(_("本街镇库存足以发放，无需转报。"))
+        with shared_language():  # stored for both units
+            reason = _("转报 %(n)s：%(r)s") % {"n": request.number, "r": request.reason}
         forwarded = request_create(actor=actor, quantities=short, urgency=request.urgency, parent=request,
-                                   reason=_("转报 %(n)s：%(r)s") % {"n": request.number, "r": request.reason})
+                                   reason=reason)
     partial = any((line.approved or 0) < line.requested for line in lines)
     _audit(actor, request, "commit", {"approved": {line.item.name: line.approved for line in lines},
                                       "partial": partial, "forwarded": forwarded.pk if forwarded else None})
     result = "、".join(f"{line.item.name}{line.approved}{line.item.unit}" for line in lines if line.approved)
-    _sms(request, "supply_committed", {"result": (_("部分批准 ") if partial else _("批准 ")) + result})
+    with shared_language():
+        verdict = _("部分批准 ") if partial else _("批准 ")
+    _sms(request, "supply_committed", {"result": verdict + result})
     return forwarded
 
 

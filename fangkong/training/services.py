@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
+from fangkong.core.messaging import shared_language
 from fangkong.office.directives import Target, directive_publish, publisher_scope, receipt_read
 from fangkong.office.models import Priority, Receipt, Reminder, ReplyKind
 from fangkong.office.reminders import remind_receipts
@@ -138,14 +139,16 @@ def course_publish(
     now = timezone.now()
     if deadline is not None and deadline <= now:
         raise UserError(_("完成期限必须晚于现在。"), field="deadline")
-    body = (description.strip() + "\n\n" if description.strip() else "") + _(
-        "请打开本通知点击“去学习”，学完全部资料%(quiz)s即为完成。"
-    ) % {"quiz": _("并通过测验") if questions else ""}
-    if deadline is not None:
-        body += _("完成期限：%(d)s。") % {"d": date_format(timezone.localtime(deadline), "Y-m-d H:i")}
+    with shared_language():  # the notice is stored once for every recipient
+        body = (description.strip() + "\n\n" if description.strip() else "") + _(
+            "请打开本通知点击“去学习”，学完全部资料%(quiz)s即为完成。"
+        ) % {"quiz": _("并通过测验") if questions else ""}
+        if deadline is not None:
+            body += _("完成期限：%(d)s。") % {"d": date_format(timezone.localtime(deadline), "Y-m-d H:i")}
+        notice_title = _("【培训】%(t)s") % {"t": title}
     with transaction.atomic():
         directive = directive_publish(
-            actor=actor, title=_("【培训】%(t)s") % {"t": title}, body=body, target=target, priority=priority,
+            actor=actor, title=notice_title, body=body, target=target, priority=priority,
             reply=ReplyKind.NONE, deadline=None, target_label=target_label,
         )
         assert scope.district_id is not None

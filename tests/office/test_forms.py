@@ -169,3 +169,11 @@ def test_a_town_reminds_only_its_own_units(form: Any, town_officer: Any, people:
     texted = set(OutboundMessage.objects.filter(template="office_directive_reminder").values_list("recipient", flat=True))
     assert people["shanggang_secretary"].phone not in texted and reminder.town_id == town_officer.town_id
     assert FormAssignment.objects.get(committee__code="T01C001").reminders == 0
+
+
+def test_a_form_published_from_an_english_page_is_announced_in_chinese(district_officer: Any, people: Any) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        form = publish(district_officer)
+    assert form.directive.title.startswith("【填表】") and "去填写" in form.directive.body

@@ -195,3 +195,14 @@ def test_a_town_reminds_only_its_own_people(course: Any, town_officer: Any, peop
     reminder = course_remind(actor=town_officer, course=course)
     reminded = Receipt.objects.filter(directive=course.directive, reminded_at__isnull=False)
     assert reminder.people == reminded.count() and set(reminded.values_list("town__code", flat=True)) == {"T04"}
+
+
+def test_a_course_published_from_an_english_page_is_announced_in_chinese(district_officer: Any, people: Any) -> None:
+    from django.utils import translation
+
+    from tests.training.conftest import publish
+
+    with translation.override("en"):
+        course = publish(district_officer)
+    assert course.directive.title.startswith("【培训】")
+    assert "去学习" in course.directive.body  # stored once for every recipient, in the site's language
