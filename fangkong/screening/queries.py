@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.masking import mask_id_number, mask_name, mask_phone
 from fangkong.orgs.models import Committee, Town
@@ -30,10 +31,12 @@ from .models import (
     WorkOrder,
 )
 
-SOURCE_LABELS = {"checkpoint": "道口登记", "rail": "铁路到达", "healthcloud": "健康云", "hotline": "12345热线"}
-IDENTIFICATION_LABELS = {"matched": "匹配到房屋", "committee_only": "仅到居村委", "review": "待人工确认",
-                         "outside": "不在本区", "no_address": "无地址"}
-RULE_LABELS = {"R1": "重点地区来沪", "R2": "有症状", "R3": "12345疫情诉求"}
+SOURCE_LABELS = {"checkpoint": gettext_lazy("道口登记"), "rail": gettext_lazy("铁路到达"),
+                 "healthcloud": gettext_lazy("健康云"), "hotline": gettext_lazy("12345热线")}
+IDENTIFICATION_LABELS = {"matched": gettext_lazy("匹配到房屋"), "committee_only": gettext_lazy("仅到居村委"),
+                         "review": gettext_lazy("待人工确认"), "outside": gettext_lazy("不在本区"),
+                         "no_address": gettext_lazy("无地址")}
+RULE_LABELS = {"R1": gettext_lazy("重点地区来沪"), "R2": gettext_lazy("有症状"), "R3": gettext_lazy("12345疫情诉求")}
 
 
 def orders_for(user: Any, *, status: str = "", order_type: str = "", committee_id: int | None = None,

@@ -208,7 +208,7 @@ def chart_data(board: Board) -> dict[str, Any]:
                               "p90": [r.times[key]["p90"] for r in board.rows]}
                              for key, label in (("accept", _("签收")), ("door", _("上门")), ("close", _("办结")))],
                   "median": _("中位数"), "p90": _("P90"), "unit": _("分钟")},
-        "identification": {"labels": [i["label"] for i in board.identification],
+        "identification": {"labels": [str(i["label"]) for i in board.identification],
                            "series": [{"name": str(label), "data": [_part(i, key) for i in board.identification]}
                                       for key, label in IDENTIFICATION_LABELS.items()
                                       if any(_part(i, key) for i in board.identification)]},
