@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,10 +20,11 @@ from fangkong.booking.exports import staff_label
 from fangkong.core.audit import audit_log
 from fangkong.core.exporters import ListExporter, Watermark
 from fangkong.core.masking import mask_id_number, mask_name, mask_phone
+from fangkong.core.models import ExportJob
 from fangkong.orgs.scoping import scope_of
 
 from .models_forms import FieldKind, FillMode, FormAssignment, FormCollection, FormField
-from .queries_forms import unit_label
+from .queries_forms import Filters, unit_label
 from .validation_forms import display_value
 
 PERSONAL: dict[str, Callable[[str], str]] = {FieldKind.ID_NUMBER: mask_id_number, FieldKind.PHONE: mask_phone}
@@ -72,20 +77,49 @@ class FormExporter(ListExporter):
                    a.version or "", *[self._value(f, a.data.get(f.key)) for f in self.fields]]
 
 
+def _scope_label(actor: Any) -> str:
+    return str(actor.town) if scope_of(actor).level == "town" else str(actor.district)
+
+
+def build_form_exporter(*, actor: Any, form: FormCollection, fields: list[FormField],
+                        rows: QuerySet[FormAssignment], at: datetime) -> FormExporter:
+    masked = not actor.has_perm("orgs.export_unmasked")
+    return FormExporter(form=form, fields=fields, rows=rows, masked=masked,
+                        watermark=Watermark(exporter=staff_label(actor), at=at, scope=_scope_label(actor)))
+
+
+@dataclass
+class FormExportPlan:
+    """The file (``content``) when it was small enough to write in the request, else the job."""
+
+    name: str
+    content: bytes | None = None
+    job: ExportJob | None = None
+
+
 def form_export(*, actor: Any, form: FormCollection, fields: list[FormField], rows: QuerySet[FormAssignment],
-                filters: dict[str, Any]) -> tuple[str, bytes]:
-    """Audit, then write the workbook; returns (file name, bytes). Forms are small enough to
-    stream from the request (at most one row per recipient)."""
+                filters: Filters) -> FormExportPlan:
+    """Audit, then write the workbook in the request — or, above ``EXPORT_SYNC_MAX_ROWS`` rows
+    (a person-mode form reaches every cadre: 80,000 rows), queue it for the worker like the
+    booking exports (progress page ``desk:export_job``, only the requester downloads)."""
     now = timezone.now()
     scope = scope_of(actor)
-    scope_label = str(actor.town) if scope.level == "town" else str(actor.district)
+    name = f"{form.title}_填报结果_{_scope_label(actor)}_{timezone.localtime(now):%Y%m%d}.xlsx"
     masked = not actor.has_perm("orgs.export_unmasked")
-    exporter = FormExporter(form=form, fields=fields, rows=rows, masked=masked,
-                            watermark=Watermark(exporter=staff_label(actor), at=now, scope=scope_label))
+    total = rows.count()
+    background = total > settings.EXPORT_SYNC_MAX_ROWS
+    with transaction.atomic():
+        audit_log(actor=actor, action="export", object_type="form", object_id=form.pk, district_id=form.district_id,
+                  town_id=scope.town_id, detail={"kind": "form_results", "rows": total, "masked": masked, "file": name,
+                                                 "filters": asdict(filters), "background": background})
+        if background:
+            from .tasks import form_export_run
+
+            job = ExportJob.objects.create(owner=actor, kind="form_results", file_name=name, total=total,
+                                           scope_label=_scope_label(actor),
+                                           params={"form": form.pk, "filters": asdict(filters), "at": now.isoformat()})
+            form_export_run.enqueue(job.pk)
+            return FormExportPlan(name, job=job)
     buffer = io.BytesIO()
-    count = exporter.write_xlsx(buffer)
-    name = f"{form.title}_填报结果_{scope_label}_{timezone.localtime(now):%Y%m%d}.xlsx"
-    audit_log(actor=actor, action="export", object_type="form", object_id=form.pk, district_id=form.district_id,
-              town_id=scope.town_id, detail={"kind": "form_results", "rows": count, "masked": masked, "file": name,
-                                             "filters": filters})
-    return name, buffer.getvalue()
+    build_form_exporter(actor=actor, form=form, fields=fields, rows=rows, at=now).write_xlsx(buffer)
+    return FormExportPlan(name, content=buffer.getvalue())

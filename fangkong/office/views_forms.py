@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -119,12 +120,12 @@ def form_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = q.form_for_publisher_or_404(request.user, pk)
     filters = _filters(request, level)
     fields = q.fields_of(form)
-    name, content = form_export(actor=request.user, form=form, fields=fields,
-                                rows=q.results(request.user, form, filters, fields), filters=filters.__dict__)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    plan = form_export(actor=request.user, form=form, fields=fields,
+                       rows=q.results(request.user, form, filters, fields), filters=filters)
+    if plan.job is not None:
+        return redirect("desk:export_job", job_id=plan.job.pk)
+    response = HttpResponse(plan.content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, plan.name)
     return response
 
 

@@ -258,3 +258,27 @@ def test_an_uploaded_file_is_downloadable_by_its_unit_and_the_publisher_only(
     for user, status in ((worker, 200), (district_officer, 200), (outsider, 404), (other_town_officer, 404)):
         client.force_login(user)
         assert client.get(url).status_code == status, user
+
+
+def test_a_large_export_runs_in_the_worker_and_only_the_requester_downloads_it(
+        client: Any, form: Any, worker: Any, district_officer: Any, town_officer: Any, settings: Any) -> None:
+    from fangkong.core.models import ExportJob
+    from fangkong.office.tasks import form_export_run
+
+    settings.EXPORT_SYNC_MAX_ROWS = 2  # the form has 3 rows in the district's scope
+    fill_qihe(form, worker)
+    client.force_login(district_officer)
+    response = client.get(f"/office/forms/{form.pk}/export.xlsx")
+    job = ExportJob.objects.get(kind="form_results")
+    assert response.status_code == 302 and response["Location"] == f"/desk/exports/{job.pk}/"
+    assert AuditEvent.objects.get(action="export", object_type="form").detail["background"] is True
+
+    assert form_export_run.call(job.pk) == "done"
+    assert form_export_run.call(job.pk) == "skipped"  # a second run does nothing
+
+    download = client.get(f"/desk/exports/{job.pk}/download/")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    units = [r[2] for r in sheet.iter_rows(min_row=2, values_only=True) if r[1]]
+    assert "齐河第二社区" in units and len(units) == 3
+    client.force_login(town_officer)
+    assert client.get(f"/desk/exports/{job.pk}/download/").status_code == 404
