@@ -85,3 +85,17 @@ def test_publish_read_acknowledge_rollup_and_remind_only_the_unread(
     assert Receipt.objects.filter(reminded_at__isnull=False).count() == 4
     desk.get_by_role("button", name=re.compile("提醒未读")).click()
     expect(desk.locator(".flash")).to_contain_text("5分钟内只能提醒一次")
+
+
+def test_the_phone_nav_keeps_daily_links_in_sight_and_folds_the_rest(open_page: OpenPage, worker: User) -> None:
+    phone = open_page(PHONE)
+    sign_in(phone, worker.username)
+    nav = phone.locator(".office-nav")
+    for name in ("收件箱", "填表", "统一口径", "邮件"):
+        expect(nav.get_by_role("link", name=re.compile(name))).to_be_visible()
+    expect(nav.get_by_role("link", name="培训")).to_be_hidden()
+    nav.locator(".nav-more summary").click()
+    for name in ("培训", "文件", "经验做法", "物资", "工作台"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than the phone
+    screenshot(phone, "office_nav_more_phone")

@@ -21,6 +21,7 @@ def test_request_commit_send_and_receive_with_a_shortfall(open_page: OpenPage, t
 
     phone = open_page(PHONE)
     sign_in(phone, "qihe2")
+    phone.locator(".nav-more summary").click()  # 培训, 文件, 物资 … fold under 更多
     phone.get_by_role("link", name="物资").click()
     phone.get_by_role("link", name="申请物资").click()
     phone.get_by_label("口罩", exact=True).fill("500")

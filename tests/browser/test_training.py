@@ -33,6 +33,7 @@ def test_publish_a_course_study_it_on_a_phone_and_see_the_rollup(
 
     desk = open_page(DESKTOP)
     sign_in(desk, "district")
+    desk.locator(".nav-more summary").click()  # 培训, 文件, 物资 … fold under 更多
     desk.get_by_role("link", name="培训", exact=True).click()
     desk.get_by_role("link", name="发布培训").click()
     desk.get_by_label("课程名称").fill("社区防控岗位培训")
