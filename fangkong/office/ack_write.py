@@ -1,7 +1,7 @@
 """收到 (acknowledge) as one round trip to PostgreSQL: the hot path of a directive's replies.
 
-The ORM path (``directives.receipt_acknowledge`` after ``queries.receipt_to_answer_or_404``)
-sends the receipt SELECT, BEGIN, the receipt UPDATE, the unit tally UPDATE, the audit INSERT
+The ORM path (``directives.receipt_acknowledge_own`` on other databases, then
+``receipt_acknowledge``) sends the receipt SELECT, BEGIN, the receipt UPDATE, the unit tally UPDATE, the audit INSERT
 and COMMIT, each statement built by the ORM. Here the same writes are one query string of two
 statements, which PostgreSQL runs as one implicit transaction:
 

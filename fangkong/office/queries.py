@@ -169,14 +169,6 @@ def unread_count(person: Person) -> int:
     return Receipt.objects.filter(person=person, read_at__isnull=True).count()
 
 
-def receipt_to_answer_or_404(user: Any, receipt_id: int) -> Receipt:
-    """The user's own receipt with its directive, in one query (the 收到 hot path)."""
-    receipt = Receipt.objects.filter(pk=receipt_id, person__user=user).select_related("directive").first()
-    if receipt is None:
-        raise Http404
-    return receipt
-
-
 def receipt_for_person_or_404(person: Person | None, receipt_id: int) -> Receipt:
     if person is None:
         raise Http404
