@@ -232,3 +232,62 @@ def test_with_server_side_binding_the_statements_go_one_by_one(open_round, rooms
 
     assert [s.split()[0] for s in sent] == ["SELECT", "WITH"]
     assert Booking.objects.count() == OutboundMessage.objects.count() == DBTaskResult.objects.count() == 1
+
+
+def test_a_write_planned_on_an_empty_table_is_planned_again_once_the_table_has_grown(open_round, committees) -> None:  # type: ignore[no-untyped-def]
+    """The household count must not stay a sequential scan: a session that prepared the write
+    while ``booking_booking`` was recorded as empty (a new deployment, a TRUNCATE + VACUUM)
+    kept a generic plan that scanned every booking on every booking, until autovacuum."""
+    from fangkong.booking import pg_write
+    from tests.conftest import make_room
+
+    assert open_round.per_household_limit  # the write with the household count
+    rooms = iter([make_room(committees["T04C027"], f"A9100{i:04d}", room=str(1000 + i)) for i in range(40)])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE booking_booking")  # recorded as empty
+    sent: list[tuple[str, dict]] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if "EXECUTE fk_booking_write_" in sql:
+            sent.append((sql.split(";\n")[-1], params))
+        return execute(sql, params, many, context)
+
+    def book() -> None:
+        with connection.execute_wrapper(record):
+            booking_create(round_=open_round, data=_data(next(rooms)))
+
+    def plan() -> str:
+        query, params = sent[-1]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + query, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    for _ in range(6):  # PostgreSQL settles on its generic plan after five custom ones
+        book()
+    first = Booking.objects.first()
+    assert first is not None
+    Booking.objects.bulk_create(
+        Booking(**{**{f.attname: getattr(first, f.attname) for f in Booking._meta.concrete_fields if f.attname != "id"},
+                   "id_number": resident_id(), "booking_no": f"X{i}", "seq": 10_000 + i})
+        for i in range(20_000)
+    )
+    stale = plan()
+    assert "Seq Scan on booking_booking" in stale, stale  # what the generic plan made on an empty table does
+
+    executions = pg_write._prepared[connection.connection]
+    name = next(n for n in executions if n.startswith("fk_booking_write_"))
+    while executions[name] < pg_write.REPLAN_AT[0]:
+        book()
+    for _ in range(6):  # prepared again before the first of these, generic again after five
+        book()
+
+    fresh = plan()
+    assert "Seq Scan on booking_booking" not in fresh, fresh
+    assert "booking_booking_address_id" in fresh, fresh
+
+
+def test_the_write_is_planned_again_at_growing_intervals() -> None:
+    from fangkong.booking.pg_write import REPLAN_AT, REPLAN_EVERY, _replan_due
+
+    due = [n for n in range(1, 3 * REPLAN_EVERY + 1) if _replan_due(n)]
+    assert due == [*REPLAN_AT, REPLAN_EVERY, 2 * REPLAN_EVERY, 3 * REPLAN_EVERY]
