@@ -68,10 +68,13 @@ def _bump(review: AddressReview, column: str, when: datetime) -> None:
 
 
 def address_review_request(
-    *, source: str, source_ref: str, text: str, district_id: int, town_id: int | None, source_label: str = ""
+    *, source: str, source_ref: str, text: str, district_id: int, town_id: int | None, source_label: str = "",
+    candidates: list[dict[str, Any]] | None = None,
 ) -> AddressReview:
     """Queue ``text`` for matching (call inside the transaction that wrote the record): the
-    worker runs ``tasks.address_match_run`` once it commits. Asking twice returns the first item."""
+    worker runs ``tasks.address_match_run`` once it commits. Asking twice returns the first item.
+    ``candidates`` (as the item stores them) are what the source already knows, kept when the
+    matcher finds none of its own."""
     from .tasks import address_match_run
 
     review, created = AddressReview.objects.get_or_create(
@@ -79,7 +82,7 @@ def address_review_request(
         source_ref=str(source_ref),
         defaults={
             "text": text[:200], "key": alias_key(text), "district_id": district_id, "town_id": town_id,
-            "source_label": source_label[:100],
+            "source_label": source_label[:100], "candidates": candidates or [],
         },
     )
     if created:
@@ -112,7 +115,7 @@ def _settle(review: AddressReview, result: MatchResult, *, now: datetime) -> Non
     review.match_status = result.status
     review.confidence = result.confidence
     review.explanation = result.explanation
-    review.candidates = result.candidates
+    review.candidates = result.candidates or review.candidates
     review.matched_at = now
     review.status = ReviewStatus.OPEN
     _bump(review, _COUNTED[MatchStatus(result.status)], now)
@@ -222,6 +225,30 @@ def _resolve_same_text(done: AddressReview, address: StandardAddress | None, com
         other.resolved_at = now
         other.save(update_fields=["status", "match_status", "address", "committee", "explanation", "resolved_at"])
         _bump(other, "alias", now)
+
+
+@transaction.atomic
+def address_review_close(
+    *, source: str, source_ref: str, actor: Any, committee: Committee | None, note: str = ""
+) -> bool:
+    """The source settled its record by hand (a town routed a screening order from the order
+    page): the item still matching or open leaves the queue without calling the source back —
+    已确认 to ``committee`` (no alias: nobody confirmed the text), or 辖区外/无法确定 when
+    ``committee`` is None. Returns whether an item was closed."""
+    review = (
+        AddressReview.objects.select_for_update()
+        .filter(source=source, source_ref=str(source_ref), status__in=[ReviewStatus.MATCHING, ReviewStatus.OPEN])
+        .first()
+    )
+    if review is None:
+        return False
+    now = timezone.now()
+    review.status = ReviewStatus.CONFIRMED if committee is not None else ReviewStatus.REJECTED
+    review.committee, review.note = committee, note.strip()[:200]
+    review.resolved_by, review.resolved_at = actor, now
+    review.save(update_fields=["status", "committee", "note", "resolved_by", "resolved_at"])
+    _bump(review, "confirmed" if committee is not None else "rejected", now)
+    return True
 
 
 @transaction.atomic

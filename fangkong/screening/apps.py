@@ -25,3 +25,17 @@ class Config(AppConfig):
         # get today's check, and end after their 14th day.
         maintenance.register("screening.escalate_overdue", escalate_overdue)
         maintenance.register("screening.observations_tick", observations_tick)
+
+        # Orders the pipeline could not place wait in their town's 地址复核 queue too; a resolved
+        # item routes the order (services_address.py).
+        from typing import cast
+
+        from django.utils.translation import gettext_lazy
+
+        from fangkong.addresses.sources import register_source
+
+        from .services_address import SOURCE, on_address_resolved, review_link
+
+        # Lazy, so the queue names the source in the reader's language.
+        register_source(SOURCE, label=cast(str, gettext_lazy("联防联控工单")), on_resolved=on_address_resolved,
+                        link=review_link)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.orgs.models import Committee, District, Town
@@ -71,6 +72,13 @@ class ScreeningRun(models.Model):
     @property
     def percent(self) -> int:
         return round(self.progress * 100)
+
+    @property
+    def stage_label(self) -> str | Promise:
+        """``stage`` (stored as the pipeline's Chinese name) in the active language."""
+        from .stages import stage_label
+
+        return stage_label(self.stage)
 
 
 class OrderType(models.TextChoices):

@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.addresses.services_review import address_review_close
 from fangkong.core.audit import audit_log
 from fangkong.core.errors import UserError
 from fangkong.orgs.models import Committee, Town
@@ -56,6 +57,7 @@ EXTENSION_MAX_HOURS = 72
 NOTE_MAX = 500
 PHOTO_TYPES = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG", ".webp": b"RIFF", ".heic": b""}
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+REVIEW_SOURCE = "screening"  # orders in the 地址复核 queue (fangkong.addresses.sources; services_address.py)
 
 
 @dataclass(frozen=True)
@@ -147,23 +149,42 @@ def _move(order: WorkOrder, action: Action, *, actor: Any, reason: str = "", not
     return order
 
 
-@transaction.atomic
-def order_route(*, actor: Any, order: WorkOrder, committee: Committee, address_id: str = "", address_label: str = "",
-                request: HttpRequest | None = None, notify: bool = True) -> WorkOrder:
-    """Send the order to ``committee`` (待签收); a candidate address picked by the town comes along.
-    The committee's workers get an SMS (``notify=False``: the bulk action sends one for all)."""
+def check_route_target(actor: Any, order: WorkOrder, committee: Committee) -> Action:
+    """May ``actor`` send ``order`` to ``committee`` now? (A town only to its own committees.)"""
     action = _check(actor, order, "route")
     scope = scope_of(actor)
     if committee.district_id != order.district_id or (scope.level == "town" and committee.town_id != scope.town_id):
         raise UserError(_("只能派给本辖区的居村委。"), field="committee")
+    return action
+
+
+def route_move(order: WorkOrder, committee: Committee, *, actor: Any, address_id: str = "", address_label: str = "",
+               note: str = "", request: HttpRequest | None = None) -> WorkOrder:
+    """The 派单 itself (checked by the caller): status, committee, clock, event and audit row."""
     now = timezone.now()
     fields: dict[str, Any] = {"committee_id": committee.pk, "town_id": committee.town_id, "routed_at": now,
                               "accept_due": now + clock_for(order.order_type).accept, "accept_overdue_at": None}
     if address_id:
         fields.update(address_id=address_id[:32], address_label=(address_label or order.address_label)[:300])
-    _move(order, action, actor=actor, note=str(committee), request=request, **fields)
+    return _move(order, ACTIONS["route"], actor=actor, note=note or str(committee), request=request, **fields)
+
+
+def _close_review(order: WorkOrder, *, actor: Any, committee: Committee | None, note: str) -> None:
+    """An order settled by hand leaves the town's 地址复核 queue (services_address.py)."""
+    address_review_close(source=REVIEW_SOURCE, source_ref=str(order.pk), actor=actor, committee=committee, note=note)
+
+
+@transaction.atomic
+def order_route(*, actor: Any, order: WorkOrder, committee: Committee, address_id: str = "", address_label: str = "",
+                request: HttpRequest | None = None, notify: bool = True) -> WorkOrder:
+    """Send the order to ``committee`` (待签收); a candidate address picked by the town comes along.
+    The committee's workers get an SMS (``notify=False``: the bulk action sends one for all).
+    The order's item in the 地址复核 queue, if still open, is closed with it."""
+    check_route_target(actor, order, committee)
+    route_move(order, committee, actor=actor, address_id=address_id, address_label=address_label, request=request)
+    _close_review(order, actor=actor, committee=committee, note=f"已在工单页派往{committee.name}")
     if notify:
-        _notify_routed([order], committee)
+        notify_routed([order], committee)
     return order
 
 
@@ -180,11 +201,11 @@ def orders_route(*, actor: Any, orders: Iterable[WorkOrder], committee: Committe
         except StaleStatus:
             continue
         routed.append(order)
-    _notify_routed(routed, committee)
+    notify_routed(routed, committee)
     return len(routed)
 
 
-def _notify_routed(orders: list[WorkOrder], committee: Committee) -> None:
+def notify_routed(orders: list[WorkOrder], committee: Committee) -> None:
     """The town (or district) sent orders to a committee: its workers are told like after an import."""
     if not orders:
         return
@@ -201,7 +222,9 @@ def order_assign_town(*, actor: Any, order: WorkOrder, town: Town, request: Http
     action = _check(actor, order, "assign_town")
     if town.district_id != order.district_id:
         raise UserError(_("只能派给本区的街镇。"), field="town")
-    return _move(order, action, actor=actor, note=str(town), request=request, town_id=town.pk, committee_id=None)
+    _move(order, action, actor=actor, note=str(town), request=request, town_id=town.pk, committee_id=None)
+    _close_review(order, actor=actor, committee=None, note=f"区级已转至{town.name}")
+    return order
 
 
 @transaction.atomic
@@ -282,8 +305,11 @@ def order_close(*, actor: Any, order: WorkOrder, note: str = "", request: HttpRe
     action = _check(actor, order, name)
     note = _note(note, required=name == "dismiss", what=_("直接办结未派出的工单时请说明原因。"))
     now = timezone.now()
-    return _move(order, action, actor=actor, note=note, request=request, closed_at=now,
-                 close_seconds=seconds_since(order.created_at, now))
+    _move(order, action, actor=actor, note=note, request=request, closed_at=now,
+          close_seconds=seconds_since(order.created_at, now))
+    if name == "dismiss":
+        _close_review(order, actor=actor, committee=None, note=f"工单已直接办结：{note}")
+    return order
 
 
 def orders_close(*, actor: Any, orders: Iterable[WorkOrder], note: str = "", request: HttpRequest | None = None) -> int:

@@ -5,7 +5,8 @@ work orders, idempotently.
 creates nothing twice, an order still open gets the newest evidence (rules, records,
 explanation), a closed one is left closed. A new order that names a committee goes straight to
 it (待签收); one that names only a town waits there (待派单) with its address candidates; one with
-neither waits at the district.
+neither waits at the district. An order waiting at its town also goes to the town's 地址复核
+queue with its address text and candidates (``services_address``), once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .models import (
     WorkOrder,
 )
 from .notify import NewOrder, notify_new_orders
+from .services_address import orders_request_address_reviews
 
 REQUIRED_COLUMNS = ("order_id", "order_type", "priority", "id_number", "name", "phone", "committee_code",
                     "address_id", "rules", "source_record_ids")
@@ -57,14 +59,15 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     closed_kept: int = 0
+    address_reviews: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     new_orders: list[NewOrder] = field(default_factory=list)  # for the SMS of the batch, not stored
     sms: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("rows", "created", "routed", "at_town", "at_district", "updated",
-                                              "unchanged", "closed_kept", "sms")} | {"errors": self.errors[:50],
-                                                                              "error_count": len(self.errors)}
+        keys = ("rows", "created", "routed", "at_town", "at_district", "updated", "unchanged", "closed_kept",
+                "address_reviews", "sms")
+        return {k: getattr(self, k) for k in keys} | {"errors": self.errors[:50], "error_count": len(self.errors)}
 
 
 def _json(value: str, default: Any) -> Any:
@@ -204,6 +207,8 @@ def _import_batch(rows: list[dict[str, str]], orgs: _Orgs, district: District, r
                    note=f"批次 {run.pk}" if run else "") for o in created
     ])
     WorkOrder.objects.bulk_update(changed, list(EVIDENCE_FIELDS))
+    # Only new orders: one that was routed before and came back (退单) is the town's to re-route.
+    result.address_reviews += orders_request_address_reviews(created)
     result.created += len(created)
     result.updated += len(changed)
     result.new_orders += [NewOrder(o.order_id, o.committee_id, o.town_id, o.priority, o.order_type) for o in created]
