@@ -212,8 +212,11 @@ class Booking(models.Model):
     compound = models.CharField(_("小区"), max_length=64, blank=True)
     household_size = models.PositiveSmallIntegerField(_("家庭人数"), default=1)
     quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
+    # Indexed only where set (Meta): most bookings are nobody's member, and a full index took a
+    # NULL entry per booking on the hot path.
     proxy_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("代约人")
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("代约人"),
+        db_index=False,
     )
     status = models.CharField(_("状态"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING)
     source = models.CharField(_("来源"), max_length=8, choices=BookingSource.choices, default=BookingSource.WEB)
@@ -248,6 +251,7 @@ class Booking(models.Model):
             models.Index(fields=["round", "address"]),
             # Dashboards: bookings of the last (still open) hour, and closing hours once (dashboard_counters.py).
             models.Index(fields=["round", "created_at"], name="booking_round_created"),
+            models.Index(fields=["proxy_of"], name="booking_proxy_of", condition=models.Q(proxy_of__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -5,9 +5,10 @@ counter UPDATE, the booking INSERT, the outbox INSERT, the delivery job INSERT a
 round trips, each with Django building and compiling a statement. Here the same writes are one
 query string of two statements, which PostgreSQL runs as one implicit transaction:
 
-1. ``SELECT … FOR UPDATE`` of the address row (only when the round limits households): bookings
-   of one room wait for each other, and the next statement's snapshot, taken after the lock is
-   granted, sees the bookings of whoever held it before — the household count is exact.
+1. The household lock of the room (``services.HOUSEHOLD_LOCK_SQL``, an advisory lock; only when
+   the round limits households): bookings of one room wait for each other, and the next
+   statement's snapshot, taken after the lock is granted, sees the bookings of whoever held it
+   before — the household count is exact.
 2. One statement with data-modifying CTEs: count the household, take the next place in the
    committee's queue with a conditional UPDATE (committee quota and household limit in its
    WHERE, so nothing is written when either is exceeded), INSERT the booking, INSERT the SMS
@@ -70,8 +71,16 @@ _VARIABLES = (
     "jsonb_build_object('name', %(name)s::text, 'round', %(round_name)s::text, 'booking_no', b.booking_no,"
     " 'queue_position', b.seq, 'committee', %(committee_name)s::text)"
 )
-_LOCK = "SELECT 1 FROM addresses_standardaddress WHERE id = %(address)s::bigint FOR UPDATE"
-_LOCK_PREPARED = "fk_booking_lock"
+# The household lock (both paths: here and services._lock_household): a transaction-scoped
+# advisory lock on (this namespace, the room's id). It does what a row lock on the room did —
+# bookings of one room wait for each other, others do not — without writing the room's row:
+# ``FOR UPDATE`` marks the tuple (a WAL record and a dirty page of the address table per
+# booking, a full-page image after each checkpoint); an advisory lock lives in shared memory.
+# The holder releases it after its commit is visible, so the next holder's count sees it.
+HOUSEHOLD_LOCK_NAMESPACE = 20200203
+HOUSEHOLD_LOCK_SQL = f"SELECT pg_advisory_xact_lock({HOUSEHOLD_LOCK_NAMESPACE}, (%s::bigint %% 2147483647)::integer)"
+_LOCK = HOUSEHOLD_LOCK_SQL.replace("%s", "%(address)s")
+_LOCK_PREPARED = "fk_booking_hh_lock"
 _WRITE = """
 WITH hh AS (
     SELECT {household_count} AS n
@@ -127,8 +136,10 @@ _KEYED_GIVEN = {
     "address_text": "a.label",
     "compound": "a.compound",
 }
-_KEYED_LOCK = "SELECT 1 FROM addresses_standardaddress WHERE address_id = %(address_key)s::text FOR UPDATE"
-_KEYED_LOCK_PREPARED = "fk_booking_lock_key"
+_KEYED_LOCK = (
+    HOUSEHOLD_LOCK_SQL.replace("%s::bigint", "id") + " FROM addresses_standardaddress WHERE address_id = %(address_key)s::text"
+)
+_KEYED_LOCK_PREPARED = "fk_booking_hh_lock_key"
 _KEYED_RESULT = "a.id, a.address_district_id, a.district_id, a.town_id, a.committee_id, a.lane, a.compound, a.label"
 
 
@@ -441,7 +452,7 @@ def _prepare(write: _Write, cursor: Any, lock: tuple[str, str, str], *, again: b
         done.clear()
     lock_name, lock_sql, lock_param = lock
     if lock_name not in done:
-        cursor.execute(f"PREPARE {lock_name} AS " + lock_sql.replace(f"%({lock_param})s", "$1"))
+        cursor.execute(f"PREPARE {lock_name} AS " + lock_sql.replace(f"%({lock_param})s", "$1").replace("%%", "%"))
         done[lock_name] = 0
     executions = done.get(write.prepared)
     if executions is None:

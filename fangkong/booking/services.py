@@ -111,14 +111,15 @@ def _take_places(
 def _lock_household(address_pk: int) -> None:
     """Serialise bookings of one address, so the household count that follows is exact.
 
-    On PostgreSQL the count rides on the next statement, whose snapshot is taken after this
-    row lock is granted: it sees the bookings of whoever held the lock before. Only bookings of
-    the same room wait for each other. SQLite runs one writing transaction at a time anyway.
+    On PostgreSQL this is ``pg_write.HOUSEHOLD_LOCK_SQL`` (an advisory lock on the room) and the
+    count rides on the next statement, whose snapshot is taken after the lock is granted; the holder released it only after its commit became visible, so the count
+    sees the bookings of whoever held it before. Only bookings of the same room wait for each
+    other. SQLite runs one writing transaction at a time anyway.
     """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM addresses_standardaddress WHERE id = %s FOR UPDATE", [address_pk])
+        cursor.execute(pg_write.HOUSEHOLD_LOCK_SQL, [address_pk])
 
 
 def _take_round_quota(round_: Round, count: int) -> None:

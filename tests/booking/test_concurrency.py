@@ -111,3 +111,29 @@ def test_household_limit_holds_under_concurrent_bookings_of_one_room(open_round,
     assert outcomes.count("created") == 3
     assert outcomes.count("household_limit") == 9
     assert Booking.objects.filter(address=room).count() == 3
+
+
+def test_household_limit_holds_under_concurrent_api_bookings_of_one_room(open_round, rooms, settings) -> None:  # type: ignore[no-untyped-def]
+    """The API's one-statement write (``pg_write.booking_write_keyed``) takes the same household
+    lock: twelve people of one room at once, a limit of three → three bookings, nine 422s."""
+    import json
+
+    from django.test import Client
+
+    from tests.booking.helpers import payload
+
+    settings.RATELIMIT_ENABLE = False
+    room = rooms["qihe_101"]
+    open_round.per_household_limit = 3
+    open_round.save()
+    bodies = [json.dumps({**payload(room), "id_number": resident_id()}) for _ in range(12)]
+
+    def submit(i: int) -> int:
+        response = Client().post(f"/api/v1/rounds/{open_round.pk}/bookings", data=bodies[i], content_type="application/json")
+        return response.status_code
+
+    statuses = run_concurrently(12, submit)
+    assert sorted(statuses) == [201] * 3 + [422] * 9
+    assert Booking.objects.filter(address=room).count() == 3
+    assert OutboundMessage.objects.count() == 3
+    assert RoundUnit.objects.get(round=open_round, committee=room.committee).booked == 3
