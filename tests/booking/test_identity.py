@@ -97,3 +97,40 @@ def test_names_are_trimmed_and_checked() -> None:
     assert validate_person_name("  王 小明 ") == "王 小明"
     assert message_of(validate_person_name, "") == "请填写姓名。"
     assert "数字" in message_of(validate_person_name, "王2")
+
+
+def _mobile_by_parsing(digits: str) -> str | None:
+    """What parse + number_type (the general path of validate_mobile) decide for ``digits``."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    national = str(parsed.national_number)
+    if parsed.country_code != 86 or len(national) != 11 or not national.startswith("1"):
+        return None
+    if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return None
+    return national
+
+
+def test_the_eleven_digit_shortcut_decides_as_libphonenumber_does() -> None:
+    import random
+
+    from django.core.exceptions import ValidationError
+
+    rng = random.Random(20200203)
+    numbers = [f"1{rng.randrange(10**10):010d}" for _ in range(20_000)]
+    numbers += [f"1{p}{rng.randrange(10**8):08d}" for p in range(100) for _ in range(20)]  # every 2-digit prefix
+    seen = {True: 0, False: 0}
+    for number in numbers:
+        for raw in (number, "+86" + number, "86" + number):
+            expected = _mobile_by_parsing(raw)
+            try:
+                got: str | None = validate_mobile(raw)
+            except ValidationError:
+                got = None
+            assert got == expected, raw
+            seen[expected is not None] += 1
+    assert seen[True] > 1000 and seen[False] > 1000  # both outcomes were exercised
