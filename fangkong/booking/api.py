@@ -168,7 +168,10 @@ def create_booking(request: HttpRequest, round_id: int, payload: BookingIn):  # 
             address_key=address_key, source=BookingSource.API, now=timezone.now(),
         )
         if fast is not None:
-            return _created(request, _booking_out(fast, []))
+            return _created(request, {
+                "booking_no": fast.booking_no, "status": fast.status, "queue_position": fast.seq,
+                "committee_code": fast.committee_code, "town_code": fast.town_code, "members": [],
+            })
     data, errors = finish_booking_data(fields, errors)
     if data is None:
         return Status(422, {"errors": errors})

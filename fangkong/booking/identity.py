@@ -73,7 +73,7 @@ def validate_id_number(id_type: str, value: str) -> str:
 # digits starting with 1, so this is what parse + number_type decide, at a fraction of the cost
 # on the booking path (tests/booking/test_identity.py compares both on random numbers).
 _CN_ELEVEN = re.compile(r"(?:\+?86)?(1\d{10})")
-_CN_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)  # type: ignore[union-attr]
+_CN_MOBILE = re.compile(str(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern))  # type: ignore[union-attr]
 
 
 def validate_mobile(value: str) -> str:

@@ -34,13 +34,12 @@ from typing import Any
 from django.db import IntegrityError, ProgrammingError, connection, models, transaction
 from psycopg import sql as pgsql
 
-from fangkong.addresses.models import StandardAddress
 from fangkong.core.messaging import SqlQueue, check_variables, sql_queue
 from fangkong.core.models import Channel
 from fangkong.core.rawinsert import NOW, insert_shape
 from fangkong.orgs import cache as org_cache
 
-from .forms import _ADDRESS_FIELDS, BookingData, Person
+from .forms import BookingData, Person
 from .models import Allocation, Booking, BookingSource, BookingStatus, Round
 
 _BOOKING_GIVEN = {
@@ -140,7 +139,7 @@ _KEYED_LOCK = (
     HOUSEHOLD_LOCK_SQL.replace("%s::bigint", "id") + " FROM addresses_standardaddress WHERE address_id = %(address_key)s::text"
 )
 _KEYED_LOCK_PREPARED = "fk_booking_hh_lock_key"
-_KEYED_RESULT = "a.id, a.address_district_id, a.district_id, a.town_id, a.committee_id, a.lane, a.compound, a.label"
+_KEYED_RESULT = "a.committee_id"
 
 
 def _keyed(sql: str) -> str:
@@ -321,10 +320,22 @@ def booking_write(*, round_: Round, data: BookingData, source: str, now: datetim
     return booking
 
 
+@dataclass(frozen=True)
+class KeyedBooking:
+    """What the API answers about a booking the keyed write made (no model instances to build)."""
+
+    pk: int
+    booking_no: str
+    status: str
+    seq: int
+    committee_code: str
+    town_code: str
+
+
 def booking_write_keyed(
     *, round_: Round, applicant: Person, phone: str, email: str, household_size: int, address_key: str, source: str,
     now: datetime,
-) -> Booking | None:
+) -> KeyedBooking | None:
     """The API's common case in one round trip: the standard address by its public key, found
     by the write itself (no address query before it). None when this path does not apply or
     wrote nothing — round not open, no such room (or not in the round's town), quota or
@@ -368,33 +379,16 @@ def booking_write_keyed(
         row = _execute(write, params, lock=household, keyed=True)
     except IntegrityError:
         return None
-    pk, booking_no, seq, unit_id, _already, address_pk, address_district, district_id, town_id, committee_id, lane, compound, label = row
+    pk, booking_no, seq, _unit_id, _already, committee_id = row
     if pk is None:
         return None
     # Both exist (the statement joined them); the cache reloads itself on a miss.
-    town, committee = org_cache.town(town_id), org_cache.committee(committee_id)
-    assert town is not None and committee is not None  # noqa: S101
-    address = StandardAddress.from_db(
-        connection.alias, _ADDRESS_FIELDS,
-        [{"id": address_pk, "address_id": address_key, "district_id": address_district, "town_id": town_id,
-          "committee_id": committee_id, "lane": lane, "compound": compound, "label": label}[f] for f in _ADDRESS_FIELDS],
-    )
-    values = {
-        "id": pk, "round_id": round_.pk, "booking_no": booking_no, "seq": seq, "unit_id": unit_id,
-        "district_id": district_id, "town_id": town_id, "committee_id": committee_id, "name": applicant.name,
-        "id_type": applicant.id_type, "id_number": applicant.id_number, "phone": phone, "email": email,
-        "address_id": address_pk, "address_text": label, "compound": compound, "household_size": household_size,
-        "quantity": round_.per_person_limit, "status": BookingStatus.PENDING, "source": source, "consent_at": now,
-        "created_at": now,
-    }
-    booking = Booking.from_db(
-        connection.alias,
-        (),
-        [values[f.attname] if f.attname in values else f.get_default() for f in Booking._meta.concrete_fields],
-    )
-    address.town, address.committee = town, committee
-    booking._state.fields_cache.update(round=round_, town=town, committee=committee, address=address)
-    return booking
+    committee = org_cache.committee(committee_id)
+    assert committee is not None  # noqa: S101
+    town = org_cache.town(committee.town_id)
+    assert town is not None  # noqa: S101
+    return KeyedBooking(pk=pk, booking_no=booking_no, status=BookingStatus.PENDING, seq=seq,
+                        committee_code=committee.code, town_code=town.code)
 
 
 def _execute(write: _Write, params: dict[str, Any], *, lock: bool, keyed: bool = False) -> tuple[Any, ...]:
