@@ -249,3 +249,37 @@ def test_step_on_a_file_with_only_the_header(engine, standard, tmp_path):
     out = match_addresses_step(engine, engine.read_csv(records, ["record_id", "address"]), ensure_index_file(standard))
     assert engine.write_csv(out, tmp_path / "out.csv") == 0
     assert (tmp_path / "out.csv").read_bytes() == (",".join(MATCH_COLUMNS) + "\r\n").encode()
+
+
+_BIG_SORT = "SELECT count(DISTINCT s) FROM (SELECT md5(i::varchar) || md5((i + 1)::varchar) AS s FROM range(2000000) t(i) ORDER BY s)"
+
+
+def test_duckdb_memory_limit_spills_to_its_own_temporary_directory(monkeypatch):
+    """A sort bigger than ``memory_limit`` completes by spilling (it fails with spilling off),
+    into a directory of its own that ``close`` removes (DuckDB's default is ``.tmp`` here)."""
+    from fangkong.pipeline.engine.duckdb_engine import DuckDBEngine
+
+    monkeypatch.delenv("FANGKONG_DUCKDB_TEMP_DIR", raising=False)
+    eng = DuckDBEngine(memory_limit="64MB", threads=1)
+    try:
+        limit, temp = eng.sql("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+        assert limit.endswith("MiB") and float(limit.split()[0]) < 64
+        assert temp == eng._own_temp and Path(temp).is_dir() and not temp.startswith(".")
+        assert eng.sql(_BIG_SORT).fetchall() == [(2_000_000,)]
+    finally:
+        eng.close()
+    assert not Path(temp).exists()
+    with DuckDBEngine(memory_limit="64MB", threads=1) as unspilled:
+        unspilled.native.execute("SET temp_directory = ''")
+        with pytest.raises(Exception, match="Out of Memory"):
+            unspilled.sql(_BIG_SORT).fetchall()
+
+
+def test_duckdb_memory_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from fangkong.pipeline.engine.duckdb_engine import DuckDBEngine
+
+    monkeypatch.setenv("FANGKONG_DUCKDB_MEMORY_LIMIT", "3GB")
+    monkeypatch.setenv("FANGKONG_DUCKDB_TEMP_DIR", str(tmp_path))
+    with DuckDBEngine() as eng:
+        limit, temp = eng.sql("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    assert limit == "2.7 GiB" and temp == str(tmp_path) and tmp_path.exists()

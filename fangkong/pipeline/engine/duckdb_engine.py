@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -31,13 +33,34 @@ class DuckDBEngine(Engine):
     dialect = "duckdb"
     forks_workers = True
 
-    def __init__(self, *, workers: int = 1, database: str = ":memory:", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = 1,
+        database: str = ":memory:",
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+    ) -> None:
+        """``memory_limit`` (e.g. ``"6GB"``; default: env ``FANGKONG_DUCKDB_MEMORY_LIMIT``, else
+        DuckDB's 80 % of RAM) caps DuckDB's buffer manager; beyond it joins, sorts and
+        aggregations spill to ``temp_directory`` (default: env ``FANGKONG_DUCKDB_TEMP_DIR``, else
+        a fresh directory under the system's temporary directory, removed by :meth:`close` —
+        DuckDB's own default is ``.tmp`` in the current directory)."""
         import duckdb
 
         self.workers = max(1, workers)
         self._con = duckdb.connect(database)
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
+        memory_limit = memory_limit or os.environ.get("FANGKONG_DUCKDB_MEMORY_LIMIT") or None
+        if memory_limit:
+            self._con.execute("SET memory_limit = ?", [memory_limit])
+        temp_directory = temp_directory or os.environ.get("FANGKONG_DUCKDB_TEMP_DIR") or None
+        self._own_temp: str | None = None
+        if temp_directory is None:
+            self._own_temp = temp_directory = tempfile.mkdtemp(prefix="fangkong-duckdb-")
+        self._con.execute("SET temp_directory = ?", [temp_directory])
 
     @property
     def native(self) -> Any:
@@ -132,6 +155,9 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self._con.close()
+        if self._own_temp is not None:
+            shutil.rmtree(self._own_temp, ignore_errors=True)
+            self._own_temp = None
 
 
 def default_workers() -> int:
