@@ -20,6 +20,7 @@ from fangkong.screening.models import EventKind, OrderStatus, WorkOrder
 from fangkong.screening.services import order_assign_town, order_close, order_route
 from fangkong.screening.services_address import order_set_address
 from fangkong.screening.services_import import orders_import
+from tests.addresses.conftest import _address_index_dir  # noqa: F401 - autouse: each test's index in its own directory
 
 from .conftest import order_row, write_orders
 
@@ -30,14 +31,6 @@ CANDIDATES = [{"address_id": "A90000001", "committee_code": "T04C027", "label": 
               {"address_id": "A90000003", "committee_code": "T04C001", "label": "上南路100号201室", "score": 0.69}]
 
 
-@pytest.fixture(autouse=True)
-def _address_index_dir(settings: Any, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from fangkong.addresses import matching
-
-    settings.ADDRESS_INDEX_DIR = tmp_path / "address-index"
-    matching.forget_index()
-    yield
-    matching.forget_index()
 
 
 @pytest.fixture
