@@ -59,3 +59,38 @@ def test_a_town_officer_confirms_a_typed_address_in_one_click(open_page: OpenPag
     page.goto("/desk/addresses/rate/")
     expect(page.locator("#rate-chart canvas")).to_be_visible()
     screenshot(page, "address-rate")
+
+
+def test_a_screening_order_the_pipeline_could_not_place_is_routed_from_the_queue(
+        open_page: OpenPage, town_officer: User, pudong: Any, rooms: Any, settings: Any, tmp_path: Any) -> None:
+    """An unroutable work order waits at 周家渡街道 and in its 地址复核 queue with the pipeline's
+    candidates; confirming the first routes the order to 齐河第二社区 (待签收)."""
+    from fangkong.screening.models import OrderStatus, WorkOrder
+    from fangkong.screening.services_import import orders_import
+    from tests.screening.conftest import order_row, write_orders
+
+    settings.ADDRESS_INDEX_DIR = tmp_path / "address-index"
+    candidates = [{"address_id": "A90000001", "committee_code": "T04C027", "label": rooms["qihe_101"].label, "score": 0.71},
+                  {"address_id": "A90000003", "committee_code": "T04C001", "label": rooms["shangnan"].label, "score": 0.69}]
+    row = order_row(committee_code="", address_id="", town_code="T04", match_status="review",
+                    address_text="齐河路某小区3号", candidates=candidates)
+    orders_import(path=write_orders(tmp_path / "ORDERS.csv", [row]), district=pudong)
+    order = WorkOrder.objects.get()
+    review = AddressReview.objects.get(source="screening", source_ref=str(order.pk))
+    address_match_run.call(review.pk)
+
+    page = open_page(DESKTOP)
+    sign_in(page, "zhoujiadu")
+    page.goto("/desk/addresses/reviews/")
+    item = page.locator(f"#review-{review.pk}")
+    expect(item.get_by_text("联防联控工单").first).to_be_visible()
+    expect(item.get_by_text("齐河路某小区3号").first).to_be_visible()
+    expect(item.get_by_text("齐河第二社区").first).to_be_visible()
+    screenshot(page, "address-review-screening-order")
+    item.get_by_role("button", name="确认首选").click()
+    expect(page.get_by_text("并记为地址别名")).to_be_visible()
+    order.refresh_from_db()
+    assert (order.status, order.committee.code if order.committee else "") == (OrderStatus.PENDING_ACCEPT, "T04C027")
+    page.goto(f"/screening/orders/{order.pk}/")
+    expect(page.get_by_text("齐河第二社区").first).to_be_visible()
+    screenshot(page, "screening-order-routed-from-review")
