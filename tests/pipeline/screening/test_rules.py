@@ -178,3 +178,35 @@ def _run_existing(paths: dict[str, Path], out_dir: Path):
     with summary.transfers_path.open(encoding="utf-8") as fh:
         transfers = list(csv.DictReader(fh))
     return orders, transfers, json.loads(summary.quality_path.read_text(encoding="utf-8"))
+
+
+def test_problem_counts_and_examples_do_not_depend_on_the_partitioning() -> None:
+    """Each partition counts its records' problems and keeps its first examples; merged, any
+    split gives the counts and the five lowest row numbers that one partition gives."""
+    import json
+    import random
+
+    from fangkong.pipeline.screening.run import _Quality, merge_problems, problems_partition
+
+    rng = random.Random(7)
+    rows = []
+    for rn in range(1, 400):
+        kinds = rng.sample(["id_checksum", "phone_invalid", "date_unreadable"], rng.randint(1, 2))
+        rows.append(("rail" if rn % 3 else "hotline", str(rn), f"r:{rn}",
+                     json.dumps([[k, "f", str(rn), "说明"] for k in kinds], ensure_ascii=False)))
+
+    def report(parts: list[list[tuple[str, str, str, str]]]) -> dict:
+        quality = _Quality()
+        merge_problems([row for part in parts for row in problems_partition(iter(part))], quality)
+        return quality.sources
+
+    whole = report([rows])
+    shuffled = rows[:]
+    rng.shuffle(shuffled)
+    assert report([shuffled[i::3] for i in range(3)]) == whole
+    assert report([[r] for r in shuffled]) == whole
+    examples = whole["rail"]["problems"]["id_checksum"]["examples"]
+    assert len(examples) == 5
+    numbers = [int(e["record_id"].split(":")[1]) for e in examples]
+    assert numbers == sorted(numbers) and numbers[0] < 10  # the lowest row numbers, in order
+    assert sum(p["count"] for s in whole.values() for p in s["problems"].values()) == sum(len(json.loads(r[3])) for r in rows)
