@@ -5,7 +5,7 @@ counter UPDATE, the booking INSERT, the outbox INSERT, the delivery job INSERT a
 round trips, each with Django building and compiling a statement. Here the same writes are one
 query string of two statements, which PostgreSQL runs as one implicit transaction:
 
-1. The household lock of the room (``services.HOUSEHOLD_LOCK_SQL``, an advisory lock; only when
+1. The household lock of the room (``HOUSEHOLD_LOCK_SQL`` below, an advisory lock; only when
    the round limits households): bookings of one room wait for each other, and the next
    statement's snapshot, taken after the lock is granted, sees the bookings of whoever held it
    before — the household count is exact.
