@@ -210,3 +210,24 @@ def test_problem_counts_and_examples_do_not_depend_on_the_partitioning() -> None
     numbers = [int(e["record_id"].split(":")[1]) for e in examples]
     assert numbers == sorted(numbers) and numbers[0] < 10  # the lowest row numbers, in order
     assert sum(p["count"] for s in whole.values() for p in s["problems"].values()) == sum(len(json.loads(r[3])) for r in rows)
+
+
+def test_kept_counts_person_records_with_an_identity_and_every_record_of_other_sources() -> None:
+    """``kept``: a person record counts with a valid ID or a name + phone; a source that names no
+    person (the hotline) keeps every record. One aggregate on every engine (no NOT IN subquery)."""
+    from fangkong.pipeline.engine import get_engine
+    from fangkong.pipeline.screening.run import _Quality, _record_quality
+
+    rows = [  # source, rn, record_id, id_number, id_valid, name, phone, problems
+        ("rail", "1", "rail:1", "310115194001010060", "1", "王伟", None, None),  # valid ID
+        ("rail", "2", "rail:2", "31011519400101006X", "0", "李娜", "13812345678", None),  # name + phone
+        ("rail", "3", "rail:3", "31011519400101006X", "0", "张三", None, None),  # neither: not kept
+        ("rail", "4", "rail:4", None, "0", None, "13812345678", None),  # neither
+        ("hotline", "1", "20200220000001", None, "0", None, None, None),
+        ("hotline", "2", "20200220000002", None, "0", None, "13812345678", None),
+    ]
+    columns = ["source", "rn", "record_id", "id_number", "id_valid", "name", "phone", "problems"]
+    with get_engine("duckdb") as eng:
+        quality = _Quality()
+        _record_quality(eng, eng.from_rows(rows, columns), quality)
+    assert {s: v["kept"] for s, v in quality.sources.items()} == {"rail": 2, "hotline": 2}
