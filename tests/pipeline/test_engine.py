@@ -283,3 +283,7 @@ def test_duckdb_memory_settings_come_from_the_environment(monkeypatch, tmp_path)
     with DuckDBEngine() as eng:
         limit, temp = eng.sql("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
     assert limit == "2.7 GiB" and temp == str(tmp_path) and tmp_path.exists()
+    monkeypatch.delenv("FANGKONG_DUCKDB_MEMORY_LIMIT")
+    with DuckDBEngine() as eng:
+        (limit,) = eng.sql("SELECT current_setting('memory_limit')").fetchall()[0]
+    assert limit == "3.7 GiB"  # DEFAULT_MEMORY_LIMIT, 4 GB
