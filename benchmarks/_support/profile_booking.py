@@ -70,7 +70,7 @@ KEY_FUNCTIONS = [
     ("round_for_booking (cached round)", "booking/queries.py", "round_for_booking"),
     ("booking_create (service)", "booking/services.py", "booking_create"),
     ("  pg_write.booking_write (the one-statement write)", "booking/pg_write.py", "booking_write"),
-    ("    of which the round trip (execute)", "booking/pg_write.py", "_execute"),
+    ("    of which the round trip (execute)", "core/prepared.py", "lock_and_write"),
     ("  _take_places (ORM path: UPDATE roundunit)", "booking/services.py", "_take_places"),
     ("  _insert_booking (ORM path: INSERT booking)", "booking/services.py", "_insert_booking"),
     ("  _queue_confirmation (ORM path: outbox + job)", "booking/services.py", "_queue_confirmation"),

@@ -25,17 +25,16 @@ path's (address row, then queue row), so the two paths can run side by side.
 
 from __future__ import annotations
 
-import re
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, ProgrammingError, connection, models, transaction
+from django.db import IntegrityError, connection, models
 from psycopg import sql as pgsql
 
 from fangkong.core.messaging import SqlQueue, check_variables, sql_queue
 from fangkong.core.models import Channel
+from fangkong.core.prepared import Statement, lock_and_write
 from fangkong.core.rawinsert import NOW, insert_shape
 from fangkong.orgs import cache as org_cache
 
@@ -78,8 +77,7 @@ _VARIABLES = (
 # The holder releases it after its commit is visible, so the next holder's count sees it.
 HOUSEHOLD_LOCK_NAMESPACE = 20200203
 HOUSEHOLD_LOCK_SQL = f"SELECT pg_advisory_xact_lock({HOUSEHOLD_LOCK_NAMESPACE}, (%s::bigint %% 2147483647)::integer)"
-_LOCK = HOUSEHOLD_LOCK_SQL.replace("%s", "%(address)s")
-_LOCK_PREPARED = "fk_booking_hh_lock"
+_LOCK = Statement("fk_booking_hh_lock", HOUSEHOLD_LOCK_SQL.replace("%s", "%(address)s"))
 _WRITE = """
 WITH hh AS (
     SELECT {household_count} AS n
@@ -135,10 +133,10 @@ _KEYED_GIVEN = {
     "address_text": "a.label",
     "compound": "a.compound",
 }
-_KEYED_LOCK = (
-    HOUSEHOLD_LOCK_SQL.replace("%s::bigint", "id") + " FROM addresses_standardaddress WHERE address_id = %(address_key)s::text"
+_KEYED_LOCK = Statement(
+    "fk_booking_hh_lock_key",
+    HOUSEHOLD_LOCK_SQL.replace("%s::bigint", "id") + " FROM addresses_standardaddress WHERE address_id = %(address_key)s::text",
 )
-_KEYED_LOCK_PREPARED = "fk_booking_hh_lock_key"
 _KEYED_RESULT = "a.committee_id"
 
 
@@ -159,18 +157,10 @@ class _Write:
     """The write for one kind of round (with or without a household limit), built per process."""
 
     queue: SqlQueue
-    sql: str  # %(name)s placeholders; the columns' constant defaults written in as literals
-    names: tuple[str, ...]  # the placeholders in $1, $2, ... order, for the prepared form
+    # %(name)s placeholders, the columns' constant defaults written in as literals; prepared in
+    # each PostgreSQL session under its name
+    statement: Statement
     dynamic: tuple[tuple[str, models.Field], ...]  # defaults computed per statement (callables)
-    prepared: str  # its name in each PostgreSQL session
-
-    def prepare_sql(self) -> str:
-        return f"PREPARE {self.prepared} AS " + re.sub(
-            r"%\((\w+)\)s", lambda m: f"${self.names.index(m.group(1)) + 1}", self.sql
-        ).replace("%%", "%")
-
-    def execute_sql(self) -> str:
-        return f"EXECUTE {self.prepared}(" + ", ".join(f"%({n})s" for n in self.names) + ")"
 
     def params(self, now: datetime) -> dict[str, Any]:
         out: dict[str, Any] = {NOW: now}
@@ -180,17 +170,6 @@ class _Write:
 
 
 _writes: dict[tuple[bool, bool], _Write] = {}
-# The statements each session has prepared (psycopg connection -> prepared name -> executions).
-_prepared: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
-# A prepared statement's generic plan keeps the table sizes of the moment it was made.
-# PostgreSQL re-plans after an ANALYZE, but autovacuum looks at most once a minute: a session
-# that prepared the write while ``booking_booking`` was (or was recorded as) empty counted a
-# room's bookings with a sequential scan of the whole table — measured 5.7 ms per booking at
-# 9,000 bookings, growing with every booking, until autovacuum came by. So each session plans
-# the write again after these numbers of executions, and every REPLAN_EVERY after the last:
-# the planner then sizes the table from its current file (see ``_prepare``).
-REPLAN_AT = (20, 200, 2_000)
-REPLAN_EVERY = 20_000
 
 
 def _inline(sql: str, constants: dict[str, Any]) -> str:
@@ -221,10 +200,9 @@ def _write(household: bool, keyed: bool = False) -> _Write | None:
         jobs=queue.jobs("m"),
     )
     sql = _inline(sql, {**shape.static, **queue.message.static, **queue.job.static})
-    names = tuple(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
     dynamic = (*shape.dynamic, *queue.message.dynamic, *queue.job.dynamic)
     name = f"fk_booking_write_{int(household)}{'k' if keyed else ''}"
-    _writes[(household, keyed)] = built = _Write(queue, sql, names, dynamic, name)
+    _writes[(household, keyed)] = built = _Write(queue, Statement(name, sql), dynamic)
     return built
 
 
@@ -281,7 +259,8 @@ def booking_write(*, round_: Round, data: BookingData, source: str, now: datetim
         "sms": Channel.SMS.value,
         "channel_email": Channel.EMAIL.value,
     }
-    row = _execute(write, params, lock=household)
+    row = lock_and_write(_LOCK if household else None, write.statement, params)
+    assert row is not None  # noqa: S101 - the write always returns its one row
     pk, booking_no, seq, unit_id, _already = row
     if pk is None:
         return None
@@ -376,9 +355,10 @@ def booking_write_keyed(
         "channel_email": Channel.EMAIL.value,
     }
     try:
-        row = _execute(write, params, lock=household, keyed=True)
+        row = lock_and_write(_KEYED_LOCK if household else None, write.statement, params)
     except IntegrityError:
         return None
+    assert row is not None  # noqa: S101 - the write always returns its one row
     pk, booking_no, seq, _unit_id, _already, committee_id = row
     if pk is None:
         return None
@@ -389,69 +369,3 @@ def booking_write_keyed(
     assert town is not None  # noqa: S101
     return KeyedBooking(pk=pk, booking_no=booking_no, status=BookingStatus.PENDING, seq=seq,
                         committee_code=committee.code, town_code=town.code)
-
-
-def _execute(write: _Write, params: dict[str, Any], *, lock: bool, keyed: bool = False) -> tuple[Any, ...]:
-    """Run the (lock and) write and return the write's row.
-
-    In autocommit mode with psycopg's client-side binding (Django's default) both statements
-    travel as one query string, which PostgreSQL runs as one implicit transaction; the write is
-    a prepared statement of the session (parsed and planned once per connection: measured −0.8 ms
-    of PostgreSQL CPU per booking), prepared on first use and again if the session lost it.
-    Inside a caller's transaction, or with server-side binding (one statement per query), they
-    run one by one in a transaction (a savepoint when nested): same effect, more round trips.
-    """
-    lock_sql, lock_name, lock_param = (
-        (_KEYED_LOCK, _KEYED_LOCK_PREPARED, "address_key") if keyed else (_LOCK, _LOCK_PREPARED, "address")
-    )
-    options = connection.settings_dict.get("OPTIONS", {})
-    if connection.in_atomic_block or options.get("server_side_binding"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            if lock:
-                cursor.execute(lock_sql, params)
-            cursor.execute(write.sql, params)
-            return tuple(cursor.fetchone())
-    # Prepared only where sessions live on (CONN_MAX_AGE 0 opens one per request).
-    prepared = connection.settings_dict.get("CONN_MAX_AGE") != 0
-    query = write.execute_sql() if prepared else write.sql
-    if lock:
-        query = f"{f'EXECUTE {lock_name}(%({lock_param})s)' if prepared else lock_sql};\n{query}"
-    for attempt in (1, 2):
-        with connection.cursor() as cursor:
-            if prepared:
-                _prepare(write, cursor, (lock_name, lock_sql, lock_param), again=attempt > 1)
-            try:
-                cursor.execute(query, params)
-            except ProgrammingError as exc:
-                if attempt == 1 and getattr(exc.__cause__, "sqlstate", None) == "26000":
-                    continue  # "prepared statement does not exist": the session was reset
-                raise
-            if lock:
-                cursor.cursor.nextset()
-            return tuple(cursor.fetchone())
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _replan_due(executions: int) -> bool:
-    return executions in REPLAN_AT or (executions > REPLAN_AT[-1] and executions % REPLAN_EVERY == 0)
-
-
-def _prepare(write: _Write, cursor: Any, lock: tuple[str, str, str], *, again: bool) -> None:
-    """Prepare the lock and the write in this session, once (again: after the session lost
-    them), and prepare the write anew when ``_replan_due`` (its plan may be stale)."""
-    session = connection.connection
-    done = _prepared.setdefault(session, {})
-    if again:
-        cursor.execute("DEALLOCATE ALL")  # lost some or all of them: start from a clean slate
-        done.clear()
-    lock_name, lock_sql, lock_param = lock
-    if lock_name not in done:
-        cursor.execute(f"PREPARE {lock_name} AS " + lock_sql.replace(f"%({lock_param})s", "$1").replace("%%", "%"))
-        done[lock_name] = 0
-    executions = done.get(write.prepared)
-    if executions is None:
-        cursor.execute(write.prepare_sql())
-        executions = 0
-    elif _replan_due(executions):
-        cursor.execute(f"DEALLOCATE {write.prepared}; {write.prepare_sql()}")
-    done[write.prepared] = executions + 1

@@ -15,24 +15,24 @@ statements, which PostgreSQL runs as one implicit transaction:
    acknowledged and the directive asks for a reply, move its unit's tally by the same amounts, INSERT the audit row
    (the columns ``audit_log`` writes, from ``rawinsert.insert_shape``), and return what it found.
 
-Both are prepared statements of the session (``PREPARE`` on first use per connection, again if
-a pooler reset the session). Inside a caller's transaction (tests, or a service composing this)
-or with psycopg server-side binding, the statements run one by one, unprepared, in a
-transaction: same effect. Other databases use the ORM path.
+Both are prepared statements of the session, run through ``core.prepared.lock_and_write`` (as
+the booking write is): prepared on first use per connection, again if a pooler reset the
+session, re-planned as the tables grow; inside a caller's transaction (tests, or a service
+composing this) or with psycopg server-side binding they run one by one in a transaction: same
+effect. Other databases use the ORM path.
 """
 
 from __future__ import annotations
 
-import re
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import ProgrammingError, connection, transaction
+from django.db import connection
 
 from fangkong.core.models import AuditEvent
+from fangkong.core.prepared import Statement, lock_and_write
 from fangkong.core.rawinsert import NOW, InsertShape, insert_shape
 
 from .models import Directive, Person, Receipt, ReplyKind, UnitTally
@@ -93,23 +93,13 @@ _AUDIT_GIVEN = {
     "ip": "NULL",
     "detail": "'{}'::jsonb",
 }
-_LOCK_NAME, _WRITE_NAME = "fk_ack_lock", "fk_ack_write"
-# Which sessions have the statements prepared (psycopg connection -> prepared names).
-_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
 class _Statements:
-    lock: str
-    write: str
+    lock: Statement
+    write: Statement
     shape: InsertShape
-    names: tuple[str, ...]  # the write's placeholders in $1, $2, ... order
-
-    def prepare(self, name: str, sql: str, names: tuple[str, ...]) -> str:
-        return f"PREPARE {name} AS " + re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", sql)
-
-    def execute(self, name: str, names: tuple[str, ...]) -> str:
-        return f"EXECUTE {name}(" + ", ".join(f"%({n})s" for n in names) + ")"
 
 
 @cache
@@ -125,8 +115,7 @@ def _statements() -> _Statements:
     if shape.dynamic:  # a callable default added to AuditEvent: fine, but then pass it per call
         raise AssertionError("AuditEvent has callable defaults; extend ack_write to pass them")
     write = _WRITE.format(**tables, audit_columns=shape.columns, audit_values=shape.values)
-    names = tuple(dict.fromkeys(re.findall(r"%\((\w+)\)s", write)))
-    return _Statements(_LOCK.format(**tables), write, shape, names)
+    return _Statements(Statement("fk_ack_lock", _LOCK.format(**tables)), Statement("fk_ack_write", write), shape)
 
 
 def applies() -> bool:
@@ -145,54 +134,9 @@ def acknowledge(*, user: Any, receipt_id: int, now: datetime) -> AckResult | Non
         "action": ACTION,
         "none": ReplyKind.NONE.value,
     }
-    row = _execute(st, params)
+    # Not the user's receipt: the lock finds nothing, and so does the write (it checks the same).
+    row = lock_and_write(st.lock, st.write, params, stop_unlocked=True)
     if row is None:
         return None
     reply, read_at, acknowledged_at, done = row
     return AckResult(receipt_id=receipt_id, reply=reply, done=bool(done), read_at=read_at, acknowledged_at=acknowledged_at)
-
-
-def _execute(st: _Statements, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    options = connection.settings_dict.get("OPTIONS", {})
-    if connection.in_atomic_block or options.get("server_side_binding"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(st.lock, params)
-            if cursor.fetchone() is None:
-                return None
-            cursor.execute(st.write, params)
-            found = cursor.fetchone()
-            return tuple(found) if found else None
-    prepared = connection.settings_dict.get("CONN_MAX_AGE") != 0  # sessions that live on
-    lock_names = ("receipt", "user")
-    if prepared:
-        query = f"{st.execute(_LOCK_NAME, lock_names)};\n{st.execute(_WRITE_NAME, st.names)}"
-    else:
-        query = f"{st.lock};\n{st.write}"
-    for attempt in (1, 2):
-        with connection.cursor() as cursor:
-            if prepared:
-                _prepare(st, cursor, lock_names, again=attempt > 1)
-            try:
-                cursor.execute(query, params)
-            except ProgrammingError as exc:
-                if attempt == 1 and getattr(exc.__cause__, "sqlstate", None) == "26000":
-                    continue  # "prepared statement does not exist": the session was reset
-                raise
-            cursor.cursor.nextset()
-            found = cursor.fetchone()
-            return tuple(found) if found else None
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _prepare(st: _Statements, cursor: Any, lock_names: tuple[str, ...], *, again: bool) -> None:
-    session = connection.connection
-    done = _prepared.setdefault(session, set())
-    if again:
-        cursor.execute("DEALLOCATE ALL")  # lost some or all of them: start from a clean slate
-        done.clear()
-    if _LOCK_NAME not in done:
-        cursor.execute(st.prepare(_LOCK_NAME, st.lock, lock_names))
-        done.add(_LOCK_NAME)
-    if _WRITE_NAME not in done:
-        cursor.execute(st.prepare(_WRITE_NAME, st.write, st.names).replace("%%", "%"))
-        done.add(_WRITE_NAME)

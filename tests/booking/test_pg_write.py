@@ -238,7 +238,7 @@ def test_a_write_planned_on_an_empty_table_is_planned_again_once_the_table_has_g
     """The household count must not stay a sequential scan: a session that prepared the write
     while ``booking_booking`` was recorded as empty (a new deployment, a TRUNCATE + VACUUM)
     kept a generic plan that scanned every booking on every booking, until autovacuum."""
-    from fangkong.booking import pg_write
+    from fangkong.core import prepared
     from tests.conftest import make_room
 
     assert open_round.per_household_limit  # the write with the household count
@@ -274,9 +274,8 @@ def test_a_write_planned_on_an_empty_table_is_planned_again_once_the_table_has_g
     stale = plan()
     assert "Seq Scan on booking_booking" in stale, stale  # what the generic plan made on an empty table does
 
-    executions = pg_write._prepared[connection.connection]
-    name = next(n for n in executions if n.startswith("fk_booking_write_"))
-    while executions[name] < pg_write.REPLAN_AT[0]:
+    name = "fk_booking_write_1"  # the write with the household count, prepared in this session
+    while prepared.executions(name) < prepared.REPLAN_AT[0]:
         book()
     for _ in range(6):  # prepared again before the first of these, generic again after five
         book()
@@ -287,7 +286,7 @@ def test_a_write_planned_on_an_empty_table_is_planned_again_once_the_table_has_g
 
 
 def test_the_write_is_planned_again_at_growing_intervals() -> None:
-    from fangkong.booking.pg_write import REPLAN_AT, REPLAN_EVERY, _replan_due
+    from fangkong.core.prepared import REPLAN_AT, REPLAN_EVERY, replan_due
 
-    due = [n for n in range(1, 3 * REPLAN_EVERY + 1) if _replan_due(n)]
+    due = [n for n in range(1, 3 * REPLAN_EVERY + 1) if replan_due(n)]
     assert due == [*REPLAN_AT, REPLAN_EVERY, 2 * REPLAN_EVERY, 3 * REPLAN_EVERY]
