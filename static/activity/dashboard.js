@@ -2,24 +2,9 @@
    Without JavaScript the tables show the same numbers. */
 (function () {
   "use strict";
-  var FONT = '-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Microsoft YaHei",sans-serif';
   var COLORS = ["#0b5cad", "#1a7f37", "#bc4c00", "#8250df", "#cf222e", "#6e7781", "#0a7ea4", "#9a6700"];
 
-  function make(el, option) {
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: FONT };
-    option.color = COLORS;
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
-
-  function draw() {
-    var node = document.getElementById("activity-data");
-    var root = document.getElementById("activity-dashboard");
-    if (!node || !root || typeof echarts === "undefined") return;
-    var d = JSON.parse(node.textContent);
-    var narrow = window.innerWidth < 720;
+  fkCharts("activity-dashboard", "activity-data", function (root, d, make, narrow) {
     var daily = root.querySelector('[data-chart="daily"]');
     if (daily) {
       var series = [{ type: "line", name: d.total.name, data: d.total.data, lineStyle: { width: 3 }, symbolSize: 4 }];
@@ -48,7 +33,5 @@
         ]
       });
     }
-  }
-
-  document.addEventListener("DOMContentLoaded", draw);
+  }, COLORS);
 })();

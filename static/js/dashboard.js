@@ -3,31 +3,10 @@
    same numbers. */
 (function () {
   "use strict";
-  var charts = [];
   var COLORS = { pending: "#d4a72c", on_hold: "#bf8700", overdue: "#cf222e", bar: "#0b5cad" };
-  var FONT = '-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Microsoft YaHei",sans-serif';
 
-  function dispose() {
-    charts.forEach(function (c) { c.dispose(); });
-    charts = [];
-  }
-
-  function make(el, option) {
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: FONT };
-    chart.setOption(option);
-    charts.push(chart);
-  }
-
-  function draw() {
-    var data = document.getElementById("dashboard-data");
-    var root = document.getElementById("dashboard");
-    if (!data || !root || typeof echarts === "undefined") return;
-    dispose();
-    var d = JSON.parse(data.textContent);
+  fkCharts("dashboard", "dashboard-data", function (root, d, make, narrow) {
     root.classList.add("charts-on");
-    var narrow = window.innerWidth < 720;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       var kind = el.getAttribute("data-chart");
       if (kind === "statuses") {
@@ -65,10 +44,5 @@
         });
       }
     });
-  }
-
-  document.addEventListener("DOMContentLoaded", draw);
-  document.addEventListener("htmx:beforeSwap", function (e) { if (e.detail.target && e.detail.target.id === "dashboard") dispose(); });
-  document.addEventListener("htmx:afterSettle", draw);
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  });
 })();

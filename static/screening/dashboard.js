@@ -2,27 +2,9 @@
    again after every htmx refresh. Without JavaScript the tables show the same numbers. */
 (function () {
   "use strict";
-  var charts = [];
-  var FONT = '-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Microsoft YaHei",sans-serif';
   var BLUE = "#0b5cad", GREEN = "#1a7f37", ORANGE = "#bc4c00", GREY = "#6e7781", RED = "#cf222e";
 
-  function dispose() { charts.forEach(function (c) { c.dispose(); }); charts = []; }
-
-  function make(el, option) {
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: FONT };
-    chart.setOption(option);
-    charts.push(chart);
-  }
-
-  function draw() {
-    var node = document.getElementById("screening-dashboard-data");
-    var root = document.getElementById("screening-dashboard");
-    if (!node || !root || typeof echarts === "undefined") return;
-    dispose();
-    var d = JSON.parse(node.textContent);
-    var narrow = window.innerWidth < 720;
+  fkCharts("screening-dashboard", "screening-dashboard-data", function (root, d, make, narrow) {
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       var kind = el.getAttribute("data-chart");
       if (kind === "funnel") {
@@ -64,12 +46,5 @@
         });
       }
     });
-  }
-
-  document.addEventListener("DOMContentLoaded", draw);
-  document.addEventListener("htmx:beforeSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "screening-dashboard") dispose();
   });
-  document.addEventListener("htmx:afterSettle", draw);
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
