@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from fangkong.orgs.models import Town
-from fangkong.orgs.scoping import scope_of
+from fangkong.orgs.scoping import scope_of, towns_in_scope
 
 from .queries import DAYS, activity_board
 
@@ -47,11 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 def town_dashboard(request: HttpRequest, town_id: int) -> HttpResponse:
     scope = scope_of(request.user)
-    town = None
-    if scope.level == "district" and scope.district_id is not None:
-        town = Town.objects.filter(pk=town_id, district_id=scope.district_id).first()
-    elif scope.level == "town" and scope.town_id == town_id:
-        town = Town.objects.filter(pk=town_id).first()
+    town = towns_in_scope(request.user).filter(pk=town_id).first()
     if town is None:
         raise Http404(_("没有找到该街镇"))
     crumbs = [(_("全区"), reverse("activity:dashboard"))] if scope.level == "district" else []

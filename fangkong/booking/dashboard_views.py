@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from fangkong.orgs.models import Committee, Town
-from fangkong.orgs.scoping import committees_in_scope, scope_of
+from fangkong.orgs.scoping import committees_in_scope, scope_of, towns_in_scope
 
 from . import queries
 from .dashboard import (
@@ -135,11 +135,7 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
 def town_dashboard(request: HttpRequest, round_id: int, town_id: int) -> HttpResponse:
     round_ = _round_or_404(request, round_id)
     scope = scope_of(request.user)
-    town = None
-    if scope.level == "district" and scope.district_id is not None:
-        town = Town.objects.filter(pk=town_id, district_id=scope.district_id).first()
-    elif scope.level == "town" and scope.town_id == town_id:
-        town = Town.objects.filter(pk=town_id).first()
+    town = towns_in_scope(request.user).filter(pk=town_id).first()
     if town is None or (round_.town_id is not None and round_.town_id != town.pk):
         raise Http404(_("没有找到该街镇"))
     return _town(request, round_, town, from_district=scope.level == "district")

@@ -26,7 +26,7 @@ from fangkong.core.exporters import ListExporter, Watermark
 from fangkong.core.masking import mask_id_number, mask_name, mask_phone
 from fangkong.core.models import ExportJob
 from fangkong.orgs.models import Committee, District, Town
-from fangkong.orgs.scoping import committees_in_scope, scope_of
+from fangkong.orgs.scoping import committees_in_scope, scope_of, towns_in_scope
 
 from .models import Booking, BookingStatus, DecisionReason, IdType, Round
 
@@ -108,9 +108,7 @@ def export_scope(user: Any, *, committee_id: int | None = None, town_id: int | N
             return None
         return ExportScope("committee", committee.name, committee.pk, committee.town_id, committee.district_id)
     if town_id is not None:
-        if scope.level == "town" and town_id != scope.town_id or scope.level == "committee":
-            return None
-        town = Town.objects.filter(pk=town_id, district_id=scope.district_id).first()
+        town = towns_in_scope(user).filter(pk=town_id).first()
         if town is None:
             return None
         return ExportScope("town", town.name, None, town.pk, town.district_id)

@@ -79,3 +79,16 @@ def committees_in_scope(user: Any) -> models.QuerySet:
     if scope.level == "committee" and scope.committee_id is not None:
         return committees.filter(pk=scope.committee_id)
     return committees.none()
+
+
+def towns_in_scope(user: Any) -> models.QuerySet:
+    """The towns a user may see as a whole: their district's, or their own town. A committee
+    worker sees no town as a whole."""
+    from .models import Town
+
+    scope = scope_of(user)
+    if scope.level == "district" and scope.district_id is not None:
+        return Town.objects.filter(district_id=scope.district_id)
+    if scope.level == "town" and scope.town_id is not None:
+        return Town.objects.filter(pk=scope.town_id)
+    return Town.objects.none()
