@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from stdnum.cn import ric
 
@@ -63,3 +65,19 @@ def run_concurrently(n: int, work):  # type: ignore[no-untyped-def]
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(one, range(n)))
+
+
+@contextmanager
+def sent_statements() -> Iterator[list[str]]:
+    """The queries sent, leaving out the PREPARE a session runs once, on its first booking."""
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if not sql.startswith("PREPARE "):
+            seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield seen

@@ -6,9 +6,6 @@ server: one query string, outside any transaction of the test's. PostgreSQL only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -25,7 +22,7 @@ from fangkong.booking.services import (
 from fangkong.core.messaging import queue_sms
 from fangkong.core.models import DeliveredMessage, MessageStatus, OutboundMessage
 from fangkong.core.tasks import deliver_message
-from tests.booking.helpers import resident_id
+from tests.booking.helpers import resident_id, sent_statements
 from tests.conftest import needs_postgres
 
 pytestmark = [needs_postgres(), pytest.mark.django_db(transaction=True)]
@@ -44,26 +41,12 @@ def _data(room, id_number: str | None = None, **overrides) -> BookingData:  # ty
     return BookingData(**values)
 
 
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    """The queries sent, leaving out the PREPARE a session runs once, on its first booking."""
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if not sql.startswith("PREPARE "):
-            seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
-
-
 def test_a_booking_is_one_round_trip_with_its_sms_and_delivery_job(open_round, rooms) -> None:  # type: ignore[no-untyped-def]
     room = rooms["qihe_101"]
     data = _data(room)
     room.committee  # noqa: B018 - load the relations before counting statements
 
-    with _statements() as sent:
+    with sent_statements() as sent:
         booking = booking_create(round_=open_round, data=data).booking
 
     assert len(sent) == 1
@@ -122,7 +105,7 @@ def test_an_email_address_adds_an_email_and_its_job_in_the_same_statement(open_r
     data = _data(rooms["qihe_101"], email="wang@example.com")
     rooms["qihe_101"].committee  # noqa: B018
 
-    with _statements() as sent:
+    with sent_statements() as sent:
         booking = booking_create(round_=open_round, data=data).booking
 
     assert len(sent) == 1
@@ -198,7 +181,7 @@ def test_cases_the_single_statement_leaves_to_the_orm_path(case: str, open_round
         open_round.total_quota = 100
         open_round.save()
 
-    with _statements() as sent:
+    with sent_statements() as sent:
         outcome = booking_create(round_=open_round, data=data)
 
     assert len(sent) > 1
@@ -227,7 +210,7 @@ def test_with_server_side_binding_the_statements_go_one_by_one(open_round, rooms
     data = _data(rooms["qihe_101"])
     rooms["qihe_101"].committee  # noqa: B018
 
-    with _statements() as sent:
+    with sent_statements() as sent:
         booking_create(round_=open_round, data=data)
 
     assert [s.split()[0] for s in sent] == ["SELECT", "WITH"]

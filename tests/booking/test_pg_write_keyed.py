@@ -5,12 +5,9 @@ full path. PostgreSQL only, committed data as in the app server."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,23 +17,10 @@ from fangkong.booking.models import Booking, RoundUnit
 from fangkong.booking.services import booking_create
 from fangkong.core.models import OutboundMessage
 from fangkong.orgs.models import Town
-from tests.booking.helpers import payload, resident_id
+from tests.booking.helpers import payload, resident_id, sent_statements
 from tests.conftest import needs_postgres
 
 pytestmark = [needs_postgres(), pytest.mark.django_db(transaction=True)]
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if not sql.startswith("PREPARE "):
-            seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
 
 
 def post(client, round_, data):  # type: ignore[no-untyped-def]
@@ -47,7 +31,7 @@ def post(client, round_, data):  # type: ignore[no-untyped-def]
 def test_an_api_booking_is_one_statement_and_the_same_rows_as_the_address_path(client, open_round, rooms) -> None:  # type: ignore[no-untyped-def]
     room = rooms["qihe_101"]
     post(client, open_round, payload(rooms["qihe_102"]))  # round cached, statements prepared
-    with _statements() as sent:
+    with sent_statements() as sent:
         response = post(client, open_round, payload(room, email="w@example.com"))
     assert response.status_code == 201
     assert len(sent) == 1 and "fk_booking_write_1k" in sent[0]
