@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from .profile_booking import _backend_cpu, report
+from .profile_booking import _backend_cpu, print_statements, report, sql_timer
 
 KEY_FUNCTIONS = [
     ("WSGI handler (whole request)", "base.py", "get_response"),
@@ -52,18 +52,11 @@ def profile(lines: list[tuple[int, str]], *, csrf: str, path: Callable[[int], st
     statuses: Counter[int] = Counter(post(r, s) for r, s in lines[:warm])
     queries: list[tuple[float, str]] = []
 
-    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append((time.perf_counter() - t0, sql))
+    timed = sql_timer(queries)
 
     with connection.execute_wrapper(timed):
         statuses[post(*lines[warm])] += 1
-    print(f"\nSQL statements for one ack ({len(queries)}):")
-    for seconds, sql in queries:
-        print(f"  {seconds * 1000:6.2f} ms  {' '.join(sql.split())[:150]}")
+    print_statements("one ack", queries)
 
     sample = lines[warm + 1 :]
     half = len(sample) // 2

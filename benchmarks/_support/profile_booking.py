@@ -78,6 +78,25 @@ KEY_FUNCTIONS = [
 ]
 
 
+def sql_timer(queries: list[tuple[float, str]]):  # type: ignore[no-untyped-def]
+    """A ``connection.execute_wrapper`` that appends (seconds, sql) of each statement to ``queries``."""
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((time.perf_counter() - t0, sql))
+
+    return timed
+
+
+def print_statements(what: str, queries: list[tuple[float, str]]) -> None:
+    print(f"\nSQL statements for {what} ({len(queries)}):")
+    for seconds, sql in queries:
+        print(f"  {seconds * 1000:6.2f} ms  {' '.join(sql.split())[:150]}")
+
+
 def _backend_cpu() -> float:
     """CPU seconds used so far by this connection's PostgreSQL backend (same machine, /proc)."""
     import os
@@ -123,18 +142,11 @@ def profile(n: int, *, seed: int) -> int:
     # One booking, every statement.
     queries: list[tuple[float, str]] = []
 
-    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append((time.perf_counter() - t0, sql))
+    timed = sql_timer(queries)
 
     with connection.execute_wrapper(timed):
         statuses[post(bodies[warm])] += 1
-    print(f"\nSQL statements for one booking ({len(queries)}):")
-    for seconds, sql in queries:
-        print(f"  {seconds * 1000:6.2f} ms  {' '.join(sql.split())[:150]}")
+    print_statements("one booking", queries)
 
     # What the per-IP rate limit (on in production, off in the load test) adds with the default
     # database cache backend. The booking is a fresh id, so it is a 201 either way.
